@@ -1,0 +1,87 @@
+/**
+ * Every error class sluice throws, and the helpers that word its messages.
+ *
+ * Misuse (a bad chunk, a bad SSE field, a bad option) is reported with the built-in
+ * `TypeError` / `RangeError`, so `instanceof` checks written for the platform keep
+ * working; the message quotes the bad value and names the fix. Ends that sluice causes
+ * itself (a timeout, a stalled client, a server shutting down) are a {@link StreamAbortError},
+ * which is also the `reason` of the `AbortSignal` handed to a producer.
+ *
+ * @module
+ */
+
+/** Why sluice ended a stream on its own. */
+export type StreamAbortType = "timeout" | "write-timeout" | "shutdown";
+
+/**
+ * The reason a stream was ended by sluice rather than by its source or its consumer.
+ *
+ * - `"timeout"`: the body lived longer than its `timeout` option.
+ * - `"write-timeout"`: a chunk waited longer than `writeTimeout` for the consumer to
+ *   read it (a stalled client).
+ * - `"shutdown"`: the server was closed while the stream was open.
+ *
+ * `name` is `"TimeoutError"` for both timeouts, like the `DOMException` of
+ * `AbortSignal.timeout()`, so `error.name === "TimeoutError"` checks keep working.
+ *
+ * @example
+ * ```ts
+ * streamingResponse(async function* (signal) {
+ *   try { yield* tokens(signal); }
+ *   finally {
+ *     if (signal.reason instanceof StreamAbortError) log(signal.reason.type);
+ *   }
+ * }, { writeTimeout: 10_000 });
+ * ```
+ */
+export class StreamAbortError extends Error {
+  readonly type: StreamAbortType;
+
+  constructor(type: StreamAbortType, message: string) {
+    super(message);
+    this.type = type;
+    this.name = type === "shutdown" ? "ShutdownError" : "TimeoutError";
+  }
+}
+
+/**
+ * Names a value's type for an error message: `"a string"`, `"null"`, `"an object (Map)"`.
+ * @internal
+ */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (Array.isArray(value)) return "an array";
+  const type = typeof value;
+  if (type === "object" || type === "function") {
+    const ctor = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    const article = type === "object" ? "an object" : "a function";
+    return typeof ctor === "string" && ctor !== "Object" && ctor !== "Function" && ctor !== ""
+      ? `${article} (${ctor})`
+      : article;
+  }
+  return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
+}
+
+/**
+ * Checks a numeric option: a finite, non-negative number of milliseconds or bytes.
+ * @internal
+ */
+export function checkNonNegative(name: string, value: unknown, unit: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !(value >= 0) || value === Infinity) {
+    throw new RangeError(
+      `sluice: \`${name}\` must be a finite number of ${unit} >= 0, got ${quote(value)}. ` +
+        (unit === "ms" ? `Leave it out (or use 0) for no limit.` : `Leave it out for the default.`),
+    );
+  }
+  return value;
+}
+
+/** Quotes a value for a message, short. @internal */
+export function quote(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.length > 60 ? value.slice(0, 57) + "..." : value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "number" || typeof value === "boolean" || value == null) return String(value);
+  return describe(value);
+}

@@ -1,0 +1,11 @@
+/**
+ * sluice: streaming HTTP responses from async iterables, pull-based, on every runtime.
+ * @module
+ */
+export { toStream } from "./body.ts";
+export { streamingResponse, textResponse, htmlResponse, ndjsonResponse, toResponse, handle } from "./response.ts";
+export { formatEvent, sseResponse, lastEventId } from "./sse.ts";
+export type { ServerSentEvent, SSEItem, SSEResponseInit } from "./sse.ts";
+export { StreamAbortError } from "./errors.ts";
+export type { StreamAbortType } from "./errors.ts";
+export type { Chunk, Producer, Source, StreamOptions, StreamingResponseInit } from "./types.ts";

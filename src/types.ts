@@ -1,0 +1,46 @@
+/**
+ * The public types of the core, declared once.
+ * @module
+ */
+
+/**
+ * One piece of a streamed body. A string is sent as UTF-8, bytes as they are, and a
+ * number, bigint or boolean as `String(x)`. Objects are not chunks: send them with
+ * `ndjsonResponse` or `JSON.stringify` them.
+ */
+export type Chunk = string | ArrayBufferView | ArrayBuffer | number | bigint | boolean;
+
+/**
+ * A function that makes the source when the body is first read. The `signal` is aborted
+ * when the stream ends early for any reason (consumer gone, timeout, shutdown, a source
+ * error), so work the producer awaits can stop at once.
+ */
+export type Producer<T> = (signal: AbortSignal) => AsyncIterable<T> | Iterable<T>;
+
+/** Anything sluice can stream. */
+export type Source<T> = AsyncIterable<T> | Iterable<T> | ReadableStream<T> | Producer<T>;
+
+/** How a body is driven. Every field is optional. */
+export interface StreamOptions {
+  /** Usually `request.signal`: its abort stops the source. */
+  signal?: AbortSignal;
+  /** ms: the total lifetime of the body; then it ends as an error. 0 or absent: none. */
+  timeout?: number;
+  /**
+   * ms a produced chunk may wait for the consumer to read it before the stream is ended
+   * as an error (a stalled client). Default 30_000; 0 = wait forever.
+   */
+  writeTimeout?: number;
+  /** Bytes produced ahead of the consumer. Default 0: produce only when asked. */
+  highWaterMark?: number;
+  /**
+   * Called when the source throws (or the `timeout` passes). Return a last chunk to send
+   * before the body ends cleanly (e.g. an SSE `error` event); return nothing to error the
+   * body, which the runtime turns into an aborted response. The error's message is never
+   * sent unless this returns it.
+   */
+  onError?: (error: unknown) => Chunk | void;
+}
+
+/** `ResponseInit` plus the {@link StreamOptions} of the body. */
+export interface StreamingResponseInit extends ResponseInit, StreamOptions {}
