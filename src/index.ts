@@ -8,4 +8,4 @@ export { formatEvent, sseResponse, lastEventId } from "./sse.ts";
 export type { ServerSentEvent, SSEItem, SSEResponseInit } from "./sse.ts";
 export { StreamAbortError } from "./errors.ts";
 export type { StreamAbortType } from "./errors.ts";
-export type { Chunk, Producer, Source, StreamOptions, StreamingResponseInit } from "./types.ts";
+export type { Chunk, Producer, ProducedSource, Source, StreamOptions, StreamingResponseInit } from "./types.ts";

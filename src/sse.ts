@@ -48,7 +48,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * - `data` JSON cannot encode (BigInt, cycle, function): `TypeError`.
  *
  * Data is split on CRLF, LF and CR into one `data: ` line each, so no text can forge a
- * field or an event; every event ends with a blank line.
+ * field or an event; every event ends with a blank line. The client joins data lines
+ * with LF, so a CR or CRLF in data arrives as LF: the format has no other line break.
  *
  * @example
  * ```ts

@@ -13,9 +13,13 @@ export type Chunk = string | ArrayBufferView | ArrayBuffer | number | bigint | b
 /**
  * A function that makes the source when the body is first read. The `signal` is aborted
  * when the stream ends early for any reason (consumer gone, timeout, shutdown, a source
- * error), so work the producer awaits can stop at once.
+ * error), so work the producer awaits can stop at once. It may also return a
+ * `ReadableStream`, or a promise of any of these (`async (signal) => upstream.body`).
  */
-export type Producer<T> = (signal: AbortSignal) => AsyncIterable<T> | Iterable<T>;
+export type Producer<T> = (signal: AbortSignal) => ProducedSource<T> | PromiseLike<ProducedSource<T>>;
+
+/** What a {@link Producer} returns. */
+export type ProducedSource<T> = AsyncIterable<T> | Iterable<T> | ReadableStream<T>;
 
 /** Anything sluice can stream. */
 export type Source<T> = AsyncIterable<T> | Iterable<T> | ReadableStream<T> | Producer<T>;

@@ -138,7 +138,7 @@ describe("chunks", () => {
   ])("an unsupported chunk (%s) errors the body with a TypeError naming its index and type", async (bad, type) => {
     const stream = toStream(async function* () {
       yield "ok";
-      yield bad as string;
+      yield bad as unknown as string;
     });
     const reader = stream.getReader();
     expect(decoder.decode((await reader.read()).value)).toBe("ok"); // good items before it still arrive

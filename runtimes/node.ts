@@ -1,0 +1,89 @@
+/**
+ * sluice on Node: `serve()` a fetch handler, or mount it on an existing `node:http` /
+ * `node:http2` server with `toNodeHandler()`.
+ * @module
+ */
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  checkServeOptions,
+  OpenResponses,
+  shutdownReason,
+  type FetchHandler,
+  type ServeOptions,
+  type Server,
+} from "../src/adapter.ts";
+import { describe } from "../src/errors.ts";
+import { listener } from "./_node/listener.ts";
+import type { NodeRequest } from "./_node/request.ts";
+import type { NodeResponse } from "./_node/response.ts";
+
+export type { FetchHandler, ServeOptions, Server } from "../src/adapter.ts";
+
+/**
+ * Adapts a fetch handler to `(req, res)` for `http.createServer()`, `http2.createServer()`
+ * (h2c) or any framework that hands out Node's request and response. Streams with
+ * `drain`-based backpressure; a closed socket cancels the body; `HEAD` sends headers only
+ * and cancels the body at once.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:http";
+ * createServer(toNodeHandler((request) => streamingResponse(ticks(request.signal)))).listen(8000);
+ * ```
+ */
+export function toNodeHandler(handler: FetchHandler): (req: NodeRequest, res: NodeResponse) => void {
+  checkHandler(handler);
+  return listener(handler);
+}
+
+/**
+ * Serves `handler` over HTTP/1.1 on Node.
+ *
+ * @example
+ * ```ts
+ * const server = await serve((request) => sseResponse(events(), { signal: request.signal }), { port: 0 });
+ * console.log(`listening on ${server.url}`);
+ * process.once("SIGTERM", () => server.close());
+ * ```
+ */
+export async function serve(handler: FetchHandler, options: ServeOptions = {}): Promise<Server> {
+  checkHandler(handler);
+  const { port, shutdownGrace } = checkServeOptions(options);
+  const open = new OpenResponses();
+  const server = createServer(listener(handler, open));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, options.hostname, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= shutDown(server, open, shutdownGrace));
+  options.signal?.addEventListener("abort", () => void close(), { once: true });
+  if (options.signal?.aborted) void close();
+  return { url: urlOf(address, options.hostname), port: address.port, close };
+}
+
+async function shutDown(server: HttpServer, open: OpenResponses, grace: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.once("close", () => resolve()));
+  server.close(); // stop accepting; resolves once every connection has ended
+  open.abortAll(shutdownReason());
+  server.closeIdleConnections();
+  await open.drained(grace);
+  server.closeAllConnections();
+  await closed;
+}
+
+function urlOf(address: AddressInfo, hostname: string | undefined): URL {
+  const host = !hostname || hostname === "0.0.0.0" || hostname === "::" ? "localhost" : address.address;
+  return new URL(`http://${host.includes(":") ? `[${host}]` : host}:${address.port}/`);
+}
+
+function checkHandler(handler: unknown): void {
+  if (typeof handler !== "function") {
+    throw new TypeError(`sluice: expected a fetch handler (request) => Response, got ${describe(handler)}.`);
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * What every runtime adapter exports, declared once, and the portable bookkeeping of open
+ * streams that a graceful `close()` needs.
+ * @module
+ */
+import { StreamAbortError } from "./errors.ts";
+
+/** A web-standard request handler: the one shape every adapter hosts. */
+export type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+/** Options of `serve()` on Node, Deno and Bun. */
+export interface ServeOptions {
+  /** 0 picks a free port (read it from `server.port`). Default 8000. */
+  port?: number;
+  /** Default: every interface. Tests use "127.0.0.1". */
+  hostname?: string;
+  /** Aborting it closes the server, like `close()`. */
+  signal?: AbortSignal;
+  /** ms `close()` waits for open responses after aborting their streams. Default 5_000. */
+  shutdownGrace?: number;
+}
+
+/** A running server. */
+export interface Server {
+  /** Where it listens, e.g. `http://127.0.0.1:41234/`. */
+  url: URL;
+  port: number;
+  /**
+   * Stops accepting, aborts every open stream (their producers' `finally` blocks run),
+   * waits at most `shutdownGrace` ms for responses to finish, then resolves. Never hangs
+   * on an endless stream. Calling it again returns the same promise.
+   */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 8000;
+export const DEFAULT_SHUTDOWN_GRACE = 5_000;
+
+/** The reason open streams are aborted with when their server closes. */
+export function shutdownReason(): StreamAbortError {
+  return new StreamAbortError("shutdown", "sluice: the server is shutting down; the stream was ended.");
+}
+
+/**
+ * The responses a server is sending right now, each with the function that aborts it,
+ * so `close()` can end them all and wait until they are gone.
+ */
+export class OpenResponses {
+  #open = new Map<symbol, (reason: unknown) => void>();
+  #emptied: (() => void)[] = [];
+
+  get size(): number {
+    return this.#open.size;
+  }
+
+  /** Registers an open response; call the returned function when it has ended. */
+  add(abort: (reason: unknown) => void): () => void {
+    const key = Symbol();
+    this.#open.set(key, abort);
+    return () => {
+      this.#open.delete(key);
+      if (this.#open.size === 0) for (const resolve of this.#emptied.splice(0)) resolve();
+    };
+  }
+
+  /** Aborts every open response with `reason`. */
+  abortAll(reason: unknown): void {
+    for (const abort of [...this.#open.values()]) {
+      try {
+        abort(reason);
+      } catch {
+        // One response failing to abort must not keep the others open.
+      }
+    }
+  }
+
+  /** Resolves when no response is open, or after `ms`, whichever is first. */
+  drained(ms: number): Promise<void> {
+    if (this.#open.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#emptied.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+/** Checks `serve()` options, so a typo fails at start-up with the fix named. */
+export function checkServeOptions(options: ServeOptions): Required<Pick<ServeOptions, "port" | "shutdownGrace">> {
+  const port = options.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new RangeError(`sluice: \`port\` must be an integer from 0 to 65535 (0 = any free port), got ${String(port)}.`);
+  }
+  const shutdownGrace = options.shutdownGrace ?? DEFAULT_SHUTDOWN_GRACE;
+  if (typeof shutdownGrace !== "number" || !(shutdownGrace >= 0) || shutdownGrace === Infinity) {
+    throw new RangeError(`sluice: \`shutdownGrace\` must be a finite number of ms >= 0, got ${String(shutdownGrace)}.`);
+  }
+  return { port, shutdownGrace };
+}
