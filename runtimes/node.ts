@@ -15,8 +15,7 @@ import {
 } from "../src/adapter.ts";
 import { describe } from "../src/errors.ts";
 import { listener } from "./_node/listener.ts";
-import type { NodeRequest } from "./_node/request.ts";
-import type { NodeResponse } from "./_node/response.ts";
+import type { NodeRequest, NodeResponse } from "./_node/request.ts";
 
 export type { FetchHandler, ServeOptions, Server } from "../src/adapter.ts";
 
@@ -51,7 +50,18 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
   checkHandler(handler);
   const { port, shutdownGrace } = checkServeOptions(options);
   const open = new OpenResponses();
-  const server = createServer(listener(handler, open));
+  const inner = listener(handler, open);
+  let closing: Promise<void> | undefined;
+  const server = createServer((req, res) => {
+    if (closing) {
+      // A request on a kept-alive socket while closing: answer it, then let the socket go.
+      res.setHeader("connection", "close");
+    }
+    res.once("close", () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+    inner(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, options.hostname, () => {
@@ -60,16 +70,18 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
     });
   });
   const address = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
   const close = () => (closing ??= shutDown(server, open, shutdownGrace));
   options.signal?.addEventListener("abort", () => void close(), { once: true });
   if (options.signal?.aborted) void close();
   return { url: urlOf(address, options.hostname), port: address.port, close };
 }
 
+/**
+ * Stops accepting, aborts every open response (producers' `finally` runs, clients see a
+ * truncated body), gives handlers still computing up to `grace` ms, then drops what is left.
+ */
 async function shutDown(server: HttpServer, open: OpenResponses, grace: number): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.once("close", () => resolve()));
-  server.close(); // stop accepting; resolves once every connection has ended
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   open.abortAll(shutdownReason());
   server.closeIdleConnections();
   await open.drained(grace);

@@ -26,6 +26,29 @@ export interface BodyConfig<T> {
   idle?: { ms: number; chunk: Uint8Array } | undefined;
 }
 
+/**
+ * What runtime adapters may do to a body sluice made, without wrapping it (a wrapper
+ * would cost a stream hop per chunk).
+ * @internal
+ */
+export interface BodyControl {
+  /** Ends the body as an error with `reason` and stops its source (server shutdown). */
+  abort(reason: unknown): void;
+  /** "done" once closed cleanly; "failed" once errored or cancelled. */
+  readonly state: "open" | "done" | "failed";
+  /** Sends `chunk` on the first pull, before the source is asked (Bun holds headers until the first byte). */
+  prime(chunk: Uint8Array): void;
+  /** Calls `listener` once when the body ends in any way (at once if it has). */
+  onEnd(listener: () => void): void;
+}
+
+const controls = new WeakMap<ReadableStream<Uint8Array>, BodyControl>();
+
+/** The {@link BodyControl} of a body made by sluice, or `undefined` for any other stream. @internal */
+export function controlOf(body: ReadableStream<Uint8Array> | null): BodyControl | undefined {
+  return body ? controls.get(body) : undefined;
+}
+
 /** One call of `next()`: settled at once for sync sources, later for async ones. */
 interface Step<T> {
   settled: boolean;
@@ -94,6 +117,9 @@ export function createBody<T>(
   let writeTimer: ReturnType<typeof setTimeout> | undefined;
   let lifeTimer: ReturnType<typeof setTimeout> | undefined;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  let state: BodyControl["state"] = "open";
+  let primed: Uint8Array | undefined;
+  let endListeners: (() => void)[] | undefined;
 
   function advance(): Step<T> {
     let result: IteratorResult<T> | Promise<IteratorResult<T>>;
@@ -139,9 +165,10 @@ export function createBody<T>(
   async function pull(): Promise<void> {
     clearTimeout(writeTimer);
     if (ended) return;
-    let chunk: Uint8Array | undefined;
+    let chunk: Uint8Array | undefined = primed;
+    primed = undefined;
     try {
-      cursor ??= open(producer.signal);
+      if (chunk === undefined) cursor ??= open(producer.signal);
       while (chunk === undefined) {
         let step = pending ?? advance();
         pending = undefined;
@@ -190,6 +217,7 @@ export function createBody<T>(
     if (chunk !== undefined) controller.enqueue(chunk);
     if (sourceDone) {
       ended = true;
+      state = "done";
       cleanUp();
       controller.close();
     } else if (writeTimeout > 0) {
@@ -213,6 +241,7 @@ export function createBody<T>(
     }
     stop(error);
     if (last) {
+      state = "done";
       controller.enqueue(last);
       controller.close();
     } else {
@@ -223,6 +252,7 @@ export function createBody<T>(
   /** Ends the source early: abort the producer's signal, then `return()` / `cancel()` it. */
   function stop(reason: unknown): void {
     ended = true;
+    state = "failed";
     cleanUp();
     producer.abort(reason);
     if (cursor && !sourceDone) {
@@ -261,9 +291,12 @@ export function createBody<T>(
     clearTimeout(lifeTimer);
     clearTimeout(idleTimer);
     signal?.removeEventListener("abort", onAbort);
+    const listeners = endListeners;
+    endListeners = undefined;
+    if (listeners) for (const listener of listeners) listener();
   }
 
-  return new ReadableStream<Uint8Array>(
+  const stream = new ReadableStream<Uint8Array>(
     {
       start(c) {
         controller = c;
@@ -293,6 +326,20 @@ export function createBody<T>(
       ? { highWaterMark, size: (chunk: Uint8Array) => chunk.byteLength }
       : { highWaterMark: 0 },
   );
+  controls.set(stream, {
+    abort: abortWith,
+    get state() {
+      return state;
+    },
+    prime(chunk) {
+      if (cursor === undefined && !ended) primed = chunk;
+    },
+    onEnd(listener) {
+      if (ended) listener();
+      else (endListeners ??= []).push(listener);
+    },
+  });
+  return stream;
 }
 
 function checkResult<T>(result: unknown): IteratorResult<T> {

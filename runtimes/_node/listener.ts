@@ -4,8 +4,8 @@
  */
 import { StreamAbortError } from "../../src/errors.ts";
 import type { FetchHandler, OpenResponses } from "../../src/adapter.ts";
-import { toWebRequest, type NodeRequest } from "./request.ts";
-import { pump, writeHead, type NodeResponse } from "./response.ts";
+import { toWebRequest, type NodeRequest, type NodeResponse } from "./request.ts";
+import { cutOff, pump, writeHead } from "./response.ts";
 
 const NO_BODY_STATUS = new Set([101, 204, 205, 304]);
 
@@ -17,45 +17,49 @@ export function listener(handler: FetchHandler, open?: OpenResponses) {
 }
 
 async function respond(handler: FetchHandler, req: NodeRequest, res: NodeResponse, open?: OpenResponses) {
-  // request.signal: aborted when the client goes away before the response is complete,
-  // and only then (a response that finished normally leaves it alone).
   const client = new AbortController();
-  const onClose = () => {
-    if (!res.writableFinished) client.abort(new Error("sluice: the client closed the connection"));
-  };
-  res.once("close", onClose);
-  const ended = open?.add((reason) => {
-    client.abort(reason);
-    res.destroy();
-  });
+  // Shutdown aborts request.signal and, through pump(), the body; a handler still
+  // computing gets until the grace period ends to notice.
+  const ended = open?.add((reason) => client.abort(reason));
+  res.once("close", () => ended?.());
+  let request: Request;
   try {
-    const response = await call(handler, toWebRequest(req, client.signal));
-    if (client.signal.aborted) {
-      response.body?.cancel(client.signal.reason).catch(() => {});
-      return;
-    }
-    const head = req.method === "HEAD";
-    writeHead(res, response, head);
-    if (head || response.body === null || NO_BODY_STATUS.has(response.status)) {
-      // Nothing of the body is sent: stop its producer at once instead of reading it forever.
-      response.body?.cancel(new Error("sluice: a HEAD response has no body")).catch(() => {});
-      res.end();
-      return;
-    }
-    (res as { flushHeaders?: () => void }).flushHeaders?.();
-    try {
-      await pump(response.body, res, client.signal);
-    } catch (error) {
-      // Never a clean end: destroying the response truncates it, so the client sees an error.
-      if (!client.signal.aborted && !(error instanceof StreamAbortError)) {
-        console.error("sluice: the response body failed; the response was cut off:", error);
-      }
-      res.destroy();
-    }
-  } finally {
-    res.off("close", onClose);
-    ended?.();
+    request = toWebRequest(req, res, client);
+  } catch {
+    // An invalid Host header or method: the URL or Request cannot be built.
+    res.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("Bad Request");
+    return;
   }
+  const response = await call(handler, request);
+  if (client.signal.aborted) {
+    response.body?.cancel(client.signal.reason).catch(() => {});
+    cutOff(res);
+    return;
+  }
+  try {
+    writeHead(res, response);
+  } catch (error) {
+    console.error("sluice: the response headers were refused:", error);
+    response.body?.cancel(error).catch(() => {});
+    res.writeHead(500).end();
+    return;
+  }
+  if (req.method === "HEAD" || response.body === null || NO_BODY_STATUS.has(response.status)) {
+    // Nothing of the body is sent: stop its producer now instead of reading it forever.
+    response.body?.cancel(new Error("sluice: this response has no body to send (HEAD or status)")).catch(() => {});
+    res.end();
+    return;
+  }
+  (res as { flushHeaders?: () => void }).flushHeaders?.(); // SSE clients see the headers at once
+  try {
+    await pump(response.body, res, client.signal);
+  } catch (error) {
+    if (!client.signal.aborted && !(error instanceof StreamAbortError)) {
+      console.error("sluice: the response body failed, so the response was cut off:", error);
+    }
+    cutOff(res);
+  }
+  if (client.signal.aborted && !res.writableEnded) cutOff(res); // shut down mid-stream: truncated
 }
 
 /** Calls the handler; a throw or a non-Response becomes a 500 whose body says nothing more. */

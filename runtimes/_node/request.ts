@@ -2,36 +2,104 @@
  * `node:http` / `node:http2` request -> web `Request`.
  * @module
  */
-import type { IncomingMessage } from "node:http";
-import type { Http2ServerRequest } from "node:http2";
-import { Readable } from "node:stream";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 
 export type NodeRequest = IncomingMessage | Http2ServerRequest;
+export type NodeResponse = ServerResponse | Http2ServerResponse;
 
-/** Builds the web `Request` of `req`; `signal` is aborted when the client goes away. */
-export function toWebRequest(req: NodeRequest, signal: AbortSignal): Request {
+/** Bytes of a request body buffered ahead of the handler before the socket is paused. */
+const BODY_HIGH_WATER_MARK = 64 * 1024;
+
+/**
+ * Builds the web `Request` of `req`. `client` is aborted when the client goes away before
+ * the response is complete, and only then.
+ */
+export function toWebRequest(req: NodeRequest, res: NodeResponse, client: AbortController): Request {
+  const h2 = req.httpVersionMajor === 2;
   const headers = new Headers();
   const raw = req.rawHeaders;
+  let cookie: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.charCodeAt(0) === 58 /* ":" */) continue; // HTTP/2 pseudo-headers are not headers
-    headers.append(name, raw[i + 1]!);
+    if (name.charCodeAt(0) === 58 /* ":" */) continue; // HTTP/2 pseudo-headers are not fields
+    // HTTP/2 may split `cookie` into several fields; they join with "; " (RFC 9113 §8.2.3).
+    if (h2 && name === "cookie") cookie = cookie === undefined ? raw[i + 1]! : `${cookie}; ${raw[i + 1]!}`;
+    else headers.append(name, raw[i + 1]!);
   }
+  if (cookie !== undefined) headers.set("cookie", cookie);
+
+  let finished = false;
+  res.once("finish", () => (finished = true));
+  res.once("close", () => {
+    // HTTP/1 closes after a normal response too, hence `finished`; an HTTP/2 reset leaves
+    // writableFinished true, hence the reset checks.
+    const reset = h2 && ((req as Http2ServerRequest).aborted || ((res as Http2ServerResponse).stream?.rstCode ?? 0) !== 0);
+    if (!finished || reset) client.abort(new Error("sluice: the client closed the connection"));
+  });
+
   const method = req.method ?? "GET";
-  const init: RequestInit & { duplex?: "half" } = { method, headers, signal };
+  const init: RequestInit & { duplex?: "half" } = { method, headers, signal: client.signal };
   if (method !== "GET" && method !== "HEAD") {
-    init.body = Readable.toWeb(req as Readable) as ReadableStream<Uint8Array>;
+    init.body = incomingBody(req);
     init.duplex = "half"; // Node's fetch requires it for a streamed request body
   }
-  return new Request(urlOf(req), init);
+  return new Request(urlOf(req, h2), init);
 }
 
-function urlOf(req: NodeRequest): string {
-  const socket = req.socket as { encrypted?: boolean; localAddress?: string; localPort?: number } | null;
-  const scheme = socket?.encrypted ? "https" : "http";
-  const host =
-    (req.headers[":authority"] as string | undefined) ??
-    req.headers.host ??
-    `${socket?.localAddress ?? "localhost"}:${socket?.localPort ?? 80}`;
-  return `${scheme}://${host}${req.url ?? "/"}`;
+/**
+ * The request URL, by concatenation: `new URL("//evil/x", base)` would make `evil` the
+ * host. An absolute-form target (sent to proxies) is taken as it is.
+ */
+function urlOf(req: NodeRequest, h2: boolean): string {
+  const path = req.url ?? "/";
+  if (/^https?:\/\//i.test(path)) return path;
+  const scheme = h2
+    ? ((req as Http2ServerRequest).scheme ?? "http")
+    : (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
+  const host = (h2 ? (req as Http2ServerRequest).authority : undefined) ?? req.headers.host ?? "localhost";
+  return `${scheme}://${host}${path.startsWith("/") ? path : "/"}`;
+}
+
+/**
+ * The request body as a byte stream with backpressure (the socket is paused while the
+ * handler is not reading). Cancelling drains rather than destroys: on HTTP/1 destroying
+ * `req` would kill the socket, and the response with it.
+ */
+function incomingBody(req: NodeRequest): ReadableStream<Uint8Array> {
+  let settled = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        const fail = (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          controller.error(error);
+        };
+        req.on("data", (chunk: Buffer) => {
+          if (settled) return;
+          controller.enqueue(chunk);
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        });
+        req.once("end", () => {
+          if (settled) return;
+          settled = true;
+          controller.close();
+        });
+        req.once("error", fail);
+        req.once("aborted", () => fail(new Error("sluice: the client aborted the request body")));
+        req.once("close", () => {
+          if (!req.readableEnded) fail(new Error("sluice: the client aborted the request body"));
+        });
+      },
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        settled = true;
+        req.resume();
+      },
+    },
+    { highWaterMark: BODY_HIGH_WATER_MARK, size: (chunk) => chunk.byteLength },
+  );
 }

@@ -3,70 +3,77 @@
  * @module
  */
 import type { ServerResponse } from "node:http";
-import type { Http2ServerResponse } from "node:http2";
-
-export type NodeResponse = ServerResponse | Http2ServerResponse;
+import { constants, type Http2ServerResponse } from "node:http2";
+import type { NodeResponse } from "./request.ts";
 
 /**
- * Connection-specific headers: Node frames the body itself, and HTTP/2 forbids them
- * (RFC 9113 §8.2.2); `node:http2` throws on them, so they are never passed on.
+ * Connection-specific fields: Node frames the body itself, and HTTP/2 forbids them
+ * (RFC 9113 §8.2.2); `node:http2` throws ERR_HTTP2_INVALID_CONNECTION_HEADERS on them.
  */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
-const NO_BODY_STATUS = new Set([101, 204, 205, 304]);
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "http2-settings"]);
 
-/** Status and headers of `response` onto `res`, sent at once so SSE clients see them. */
-export function writeHead(res: NodeResponse, response: Response, head: boolean): void {
+/** Status and headers of `response` onto `res`. */
+export function writeHead(res: NodeResponse, response: Response): void {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of response.headers) {
-    if (HOP_BY_HOP.has(name)) continue;
-    if (name === "set-cookie") continue;
+    if (HOP_BY_HOP.has(name) || name === "set-cookie") continue;
     headers[name] = value;
   }
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) headers["set-cookie"] = cookies;
-  if (response.body === null && !head && !NO_BODY_STATUS.has(response.status) && headers["content-length"] === undefined) {
-    headers["content-length"] = "0";
-  }
-  if ((res as Http2ServerResponse).stream !== undefined) {
-    (res as Http2ServerResponse).writeHead(response.status, headers);
+  if (isH2(res)) {
+    res.writeHead(response.status, headers); // HTTP/2 has no status text
   } else {
-    (res as ServerResponse).writeHead(response.status, response.statusText || undefined, headers);
+    if (response.statusText) res.statusMessage = response.statusText;
+    res.writeHead(response.status, headers);
   }
 }
 
 /**
- * Pumps `body` into `res`: waits for `drain` whenever a write is refused, so a slow
- * client slows the producer. Resolves when the body has been written and ended;
- * rejects with the body's error (the caller then destroys the response).
+ * Pumps `body` into `res`, waiting for `drain` whenever a write is refused, so a slow
+ * client slows the producer. Returns when the body is written and `res` ended, or at once
+ * when `gone` aborts (the body is then cancelled with its reason). Throws the body's error.
  */
 export async function pump(body: ReadableStream<Uint8Array>, res: NodeResponse, gone: AbortSignal): Promise<void> {
   const reader = body.getReader();
+  let wake: (() => void) | undefined;
   const onGone = () => {
+    wake?.();
     reader.cancel(gone.reason).catch(() => {});
   };
+  const onDrain = () => wake?.();
   gone.addEventListener("abort", onGone, { once: true });
+  res.on("drain", onDrain);
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) break;
-      if (gone.aborted) return;
-      if (!(res as ServerResponse).write(value)) await drained(res, gone);
+      if (done || gone.aborted) break;
+      if (!(res as ServerResponse).write(value) && !gone.aborted) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
       if (gone.aborted) return;
     }
-    await new Promise<void>((resolve) => (res as ServerResponse).end(resolve));
+    if (!gone.aborted) res.end();
   } finally {
     gone.removeEventListener("abort", onGone);
+    res.off("drain", onDrain);
   }
 }
 
-function drained(res: NodeResponse, gone: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      gone.removeEventListener("abort", done);
-      resolve();
-    };
-    res.on("drain", done);
-    gone.addEventListener("abort", done, { once: true });
-  });
+/**
+ * Ends `res` so the client sees a truncated response, never a clean end: HTTP/1 closes
+ * the socket before the last chunk; HTTP/2 resets the stream with INTERNAL_ERROR (a plain
+ * destroy() would send NO_ERROR, which reads as complete).
+ */
+export function cutOff(res: NodeResponse): void {
+  if (isH2(res)) {
+    if (!res.stream.destroyed) res.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+  } else {
+    res.destroy();
+  }
+}
+
+export function isH2(res: NodeResponse): res is Http2ServerResponse {
+  return (res as Http2ServerResponse).stream !== undefined;
 }

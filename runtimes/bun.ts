@@ -1,0 +1,98 @@
+/**
+ * sluice on Bun: `serve()` a fetch handler with `Bun.serve`.
+ *
+ * Two Bun behaviours are handled here: Bun closes a connection after 10 s without I/O
+ * (`idleTimeout`), which would kill a quiet stream, so streaming responses get
+ * `server.timeout(request, 0)`; and Bun sends no header until the body's first byte, so an
+ * SSE body sluice made starts with an empty comment that puts the headers on the wire.
+ * @module
+ */
+import {
+  checkServeOptions,
+  shutdownReason,
+  type FetchHandler,
+  type ServeOptions,
+  type Server,
+} from "../src/adapter.ts";
+import { controlOf, type BodyControl } from "../src/body.ts";
+import { encodeText } from "../src/encode.ts";
+import { describe } from "../src/errors.ts";
+
+export type { FetchHandler, ServeOptions, Server } from "../src/adapter.ts";
+
+/** The part of `Bun.serve` used here, typed by hand so no Bun types are needed. */
+interface BunServer {
+  port: number;
+  hostname: string;
+  stop(closeActiveConnections?: boolean): Promise<void>;
+  timeout(request: Request, seconds: number): void;
+}
+interface BunGlobal {
+  serve(options: {
+    port: number;
+    hostname?: string;
+    fetch(request: Request, server: BunServer): Promise<Response>;
+    error(error: unknown): Response;
+  }): BunServer;
+}
+
+const bun = () => (globalThis as unknown as { Bun: BunGlobal }).Bun;
+const SSE_OPEN = encodeText(":\n\n");
+
+/**
+ * Serves `handler` with `Bun.serve`.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "sluice/bun";
+ * const server = await serve((request) => streamingResponse(logTail(), { signal: request.signal }));
+ * process.once("SIGTERM", () => server.close());
+ * ```
+ */
+export async function serve(handler: FetchHandler, options: ServeOptions = {}): Promise<Server> {
+  if (typeof handler !== "function") {
+    throw new TypeError(`sluice: expected a fetch handler (request) => Response, got ${describe(handler)}.`);
+  }
+  const { port, shutdownGrace } = checkServeOptions(options);
+  /** Bodies sluice made that are being sent, so close() can end them. */
+  const open = new Set<BodyControl>();
+  const server = bun().serve({
+    port,
+    ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
+    async fetch(request, server) {
+      const response = await handler(request);
+      if (!(response instanceof Response)) {
+        throw new TypeError(
+          `sluice: the handler returned ${describe(response)}, not a Response. Wrap it with handle() to return generators, strings or objects.`,
+        );
+      }
+      if (response.body !== null) server.timeout(request, 0); // a quiet stream must not be cut at 10 s
+      const control = controlOf(response.body);
+      if (control) {
+        if (response.headers.get("content-type")?.startsWith("text/event-stream")) control.prime(SSE_OPEN);
+        open.add(control);
+        control.onEnd(() => open.delete(control));
+      }
+      return response;
+    },
+    error(error) {
+      console.error("sluice: the handler threw:", error);
+      return new Response("Internal Server Error", { status: 500 });
+    },
+  });
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      const graceful = server.stop(); // stop accepting; settles once every response has ended
+      const reason = shutdownReason();
+      for (const control of [...open]) control.abort(reason);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([graceful, new Promise((resolve) => (timer = setTimeout(resolve, shutdownGrace)))]);
+      clearTimeout(timer);
+      await server.stop(true); // whatever is still open (a foreign endless body) is cut off
+    })());
+  options.signal?.addEventListener("abort", () => void close(), { once: true });
+  if (options.signal?.aborted) void close();
+  const host = !options.hostname || options.hostname === "0.0.0.0" ? "localhost" : server.hostname;
+  return { url: new URL(`http://${host.includes(":") ? `[${host}]` : host}:${server.port}/`), port: server.port, close };
+}

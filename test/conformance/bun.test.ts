@@ -1,0 +1,4 @@
+import { bun } from "./hosts.ts";
+import { conformance } from "./suite.ts";
+
+conformance(bun);

@@ -1,0 +1,4 @@
+import { deno } from "./hosts.ts";
+import { conformance } from "./suite.ts";
+
+conformance(deno);

@@ -1,0 +1,78 @@
+/**
+ * The hosts the conformance suite runs against: each a real server on 127.0.0.1:0, in
+ * its own process (or, for workerd, a Miniflare instance).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { Stats } from "./fixture.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const bin = (name: string) => `${root}node_modules/.bin/${name}`;
+
+export interface RunningHost {
+  url: URL;
+  /** Closes the server the way users do (`server.close()`); undefined where there is none. */
+  close?: () => Promise<{ ms: number; stats: Record<string, Stats> }>;
+  stop(): Promise<void>;
+}
+
+export interface Host {
+  name: string;
+  start(): Promise<RunningHost>;
+  /** What this host cannot do, each with the reason; its tests say so rather than pass. */
+  cannot?: Partial<Record<"close", string>>;
+}
+
+/** Starts `command`, waits for its `{"url"}` line, and talks to it over stdin/stdout. */
+async function processHost(command: string, args: string[]): Promise<RunningHost> {
+  const child = spawn(command, args, { cwd: root, stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout! });
+  const waiting: ((line: Record<string, unknown>) => void)[] = [];
+  lines.on("line", (line) => {
+    if (!line.startsWith("{")) return;
+    waiting.shift()?.(JSON.parse(line) as Record<string, unknown>);
+  });
+  const next = () =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      waiting.push(resolve);
+      child.once("exit", (code) => reject(new Error(`${command} exited (${code}) before answering`)));
+    });
+  const first = await Promise.race([
+    next(),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${command} did not start in 20 s`)), 20_000)),
+  ]);
+  return {
+    url: new URL(first.url as string),
+    close: async () => {
+      const answer = next();
+      child.stdin!.write("close\n");
+      const { ms, stats } = await answer;
+      return { ms: ms as number, stats: stats as Record<string, Stats> };
+    },
+    stop: () => stopChild(child),
+  };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGKILL");
+  });
+}
+
+export const node: Host = {
+  name: "node",
+  start: () => processHost(process.execPath, ["dist/test/conformance/hosts/node.js"]),
+};
+
+export const deno: Host = {
+  name: "deno",
+  start: () => processHost(bin("deno"), ["run", "--allow-net", "--allow-env", "--no-prompt", "test/conformance/hosts/deno.ts"]),
+};
+
+export const bun: Host = {
+  name: "bun",
+  start: () => processHost(bin("bun"), ["test/conformance/hosts/bun.ts"]),
+};

@@ -1,0 +1,214 @@
+/**
+ * One suite, run over real HTTP against every host. Client side: fetch and
+ * eventsource-parser, as a user's client would.
+ */
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { SSE_EVENTS, type Stats } from "./fixture.ts";
+import type { Host, RunningHost } from "./hosts.ts";
+
+const decoder = new TextDecoder();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+let keys = 0;
+
+export function conformance(host: Host): void {
+  describe(`conformance on ${host.name}`, () => {
+    let server: RunningHost;
+    beforeAll(async () => {
+      server = await host.start();
+    }, 30_000);
+    afterAll(async () => {
+      await server?.stop();
+    });
+
+    const url = (path: string) => new URL(path, server.url);
+    const key = () => `${host.name}-${++keys}`;
+    const stats = async (name: string): Promise<Stats> => (await fetch(url(`/stats?key=${name}`))).json() as Promise<Stats>;
+    /** Polls the stats of `name` until `check` holds, for at most `ms`. */
+    async function eventually(name: string, check: (stats: Stats) => boolean, ms: number): Promise<Stats> {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const current = await stats(name);
+        if (check(current) || Date.now() > deadline) return current;
+        await sleep(20);
+      }
+    }
+
+    test("a text stream arrives whole, as text/plain", async () => {
+      const response = await fetch(url("/text"));
+      expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+      expect(response.headers.get("content-length")).toBeNull();
+      expect(await response.text()).toBe("line 1\nline 2\nline 3\nline 4\nline 5\n");
+    });
+
+    test("a bytes stream arrives byte for byte", async () => {
+      const bytes = new Uint8Array(await (await fetch(url("/bytes"))).arrayBuffer());
+      expect(bytes.byteLength).toBe(4000);
+      expect(bytes.every((byte, i) => byte === i % 251)).toBe(true);
+    });
+
+    test("NDJSON arrives one JSON document per line", async () => {
+      const response = await fetch(url("/ndjson"));
+      expect(response.headers.get("content-type")).toBe("application/x-ndjson");
+      const lines = (await response.text()).trimEnd().split("\n").map((line) => JSON.parse(line));
+      expect(lines).toEqual([0, 1, 2].map((i) => ({ i, text: `item ${i}` })));
+    });
+
+    test("chunks arrive as they are produced: the first before the producer's second yield is released", async () => {
+      const name = key();
+      const response = await fetch(url(`/gated?key=${name}`));
+      const reader = response.body!.getReader();
+      let text = "";
+      while (!text.includes("first\n")) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error("the stream ended before the first chunk");
+        text += decoder.decode(value);
+      }
+      expect(text).toBe("first\n"); // the producer is still held at its gate
+      expect((await fetch(url(`/release?key=${name}`))).status).toBe(200);
+      for (let read = await reader.read(); !read.done; read = await reader.read()) text += decoder.decode(read.value);
+      expect(text).toBe("first\nsecond\n");
+    });
+
+    test("a client that stops reading leaves the producer bounded", async () => {
+      const name = key();
+      const client = new AbortController();
+      const response = await fetch(url(`/flood?key=${name}`), { signal: client.signal });
+      const reader = response.body!.getReader();
+      await reader.read(); // one chunk, then the client reads nothing more
+      await sleep(500);
+      const stalled = await stats(name);
+      await sleep(300);
+      const later = await stats(name);
+      expect(stalled.produced).toBeGreaterThan(0);
+      expect(later.produced).toBeLessThan(16 * 1024 * 1024); // socket buffers, not the endless source
+      expect(later.produced).toBe(stalled.produced); // and it has stopped growing
+      client.abort();
+      const after = await eventually(name, (s) => s.finallies === 1, 2_000);
+      expect(after.finallies).toBe(1);
+    });
+
+    test("a client that disconnects mid-stream makes the producer's finally run within 1 s", async () => {
+      const name = key();
+      const client = new AbortController();
+      const reader = (await fetch(url(`/endless?key=${name}`), { signal: client.signal })).body!.getReader();
+      await reader.read();
+      await reader.read();
+      client.abort();
+      const left = Date.now();
+      const after = await eventually(name, (s) => s.finallies === 1, 1_000);
+      expect(after).toMatchObject({ started: 1, finallies: 1 });
+      expect(Date.now() - left).toBeLessThanOrEqual(1_000);
+    });
+
+    test("a throwing generator is seen by the client as an error, never as a complete body", async () => {
+      const response = await fetch(url("/throw"));
+      expect(response.status).toBe(200); // the error came after the headers
+      const reader = response.body!.getReader();
+      let text = "";
+      const failure = await (async () => {
+        try {
+          for (let read = await reader.read(); !read.done; read = await reader.read()) text += decoder.decode(read.value);
+          return undefined;
+        } catch (error) {
+          return error;
+        }
+      })();
+      expect(failure, `the body ended cleanly after ${JSON.stringify(text)}`).toBeInstanceOf(Error);
+      expect(text).not.toContain("the producer failed"); // the error message never reaches the client
+    });
+
+    test("SSE events round-trip exactly", async () => {
+      const response = await fetch(url("/sse"));
+      expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+      expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
+      const events: EventSourceMessage[] = [];
+      const parser = createParser({ onEvent: (event) => events.push(event) });
+      parser.feed(await response.text());
+      expect(events).toEqual(
+        SSE_EVENTS.map((event) => ({
+          event: event.event,
+          id: event.id === undefined ? undefined : String(event.id),
+          data: typeof event.data === "string" ? event.data.replace(/\r\n|\r/g, "\n") : JSON.stringify(event.data),
+        })),
+      );
+    });
+
+    test("keep-alive comments arrive on an idle SSE stream", async () => {
+      const name = key();
+      const client = new AbortController();
+      const response = await fetch(url(`/sse-idle?key=${name}&keepAlive=100`), { signal: client.signal });
+      const reader = response.body!.getReader();
+      const comments: string[] = [];
+      const events: EventSourceMessage[] = [];
+      const parser = createParser({ onEvent: (e) => events.push(e), onComment: (c) => comments.push(c) });
+      while (comments.filter((c) => c === "keep-alive").length < 2) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error("the idle stream ended");
+        parser.feed(decoder.decode(value, { stream: true }));
+      }
+      expect(events).toEqual([{ event: "hello", id: undefined, data: "idle from now on" }]);
+      client.abort();
+      expect((await eventually(name, (s) => s.finallies === 1, 1_000)).finallies).toBe(1);
+    });
+
+    test("HEAD on a streaming route returns headers only, and the producer stops", async () => {
+      const name = key();
+      const response = await fetch(url(`/endless?key=${name}`), { method: "HEAD" });
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+      expect(await response.text()).toBe("");
+      await sleep(100);
+      const after = await eventually(name, (s) => s.finallies === s.started, 1_000);
+      expect(after.finallies).toBe(after.started); // never started, or stopped
+      await sleep(100);
+      expect((await stats(name)).produced).toBe(after.produced); // and produces nothing more
+    });
+
+    test.each([
+      ["generator", "text/plain; charset=utf-8", "from a generator"],
+      ["async-generator", "text/plain; charset=utf-8", "from an async generator"],
+      ["string", "text/plain; charset=utf-8", "a string"],
+      ["object", "application/json", '{"auto":true}'],
+      ["bytes", "application/octet-stream", "hi"],
+    ])("a handler returning a %s gets %s", async (name, type, body) => {
+      const response = await fetch(url(`/auto/${name}`));
+      expect(response.headers.get("content-type")).toBe(type);
+      expect(await response.text()).toBe(body);
+    });
+
+    test("a handler returning null gets 204", async () => {
+      const response = await fetch(url("/auto/null"));
+      expect(response.status).toBe(204);
+      expect(await response.text()).toBe("");
+    });
+
+    // Last: it closes the server.
+    const closeReason = host.cannot?.close;
+    test.skipIf(closeReason !== undefined)(
+      closeReason ? `close() with open streams: not on ${host.name}: ${closeReason}` : "close() with open streams resolves and runs their finally",
+      async () => {
+        const name = key();
+        const readers = await Promise.all(
+          [1, 2, 3].map(async () => {
+            const reader = (await fetch(url(`/endless?key=${name}`))).body!.getReader();
+            await reader.read();
+            return reader;
+          }),
+        );
+        const endings = readers.map(async (reader) => {
+          try {
+            while (!(await reader.read()).done);
+            return "clean end";
+          } catch {
+            return "cut off";
+          }
+        });
+        const closed = await server.close!();
+        expect(closed.ms).toBeLessThan(2_000); // well within shutdownGrace
+        expect(closed.stats[name]).toMatchObject({ started: 3, finallies: 3 });
+        expect(await Promise.all(endings)).toEqual(["cut off", "cut off", "cut off"]);
+      },
+    );
+  });
+}
