@@ -14,7 +14,8 @@ export interface Stats {
 }
 
 const stats = new Map<string, Stats>();
-const gates = new Map<string, () => void>();
+/** Keys whose gated producer may go on; polled with a timer, since workerd forbids one request from settling a promise of another. */
+const released = new Set<string>();
 
 function statsOf(key: string): Stats {
   let entry = stats.get(key);
@@ -138,18 +139,18 @@ export async function fixture(request: Request): Promise<Response> {
     case "/gated":
       return streamingResponse(counted(key, async function* (signal) {
         yield "first\n";
-        await new Promise<void>((resolve, reject) => {
-          gates.set(key, resolve);
-          signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-        });
+        while (!released.has(key)) await sleep(5, signal);
         yield "second\n";
       }), { signal });
-    case "/release": {
-      const open = gates.get(key);
-      gates.delete(key);
-      open?.();
-      return new Response(open ? "released" : "no gate", { status: open ? 200 : 404 });
-    }
+    case "/release":
+      released.add(key);
+      return new Response("released");
+    case "/throw-handled":
+      return streamingResponse(async function* (signal) {
+        yield "part one\n";
+        await sleep(5, signal);
+        throw new Error("the producer failed");
+      }, { signal, onError: () => "[stream failed]\n" });
     case "/stats":
       return Response.json(statsOf(key));
     default:

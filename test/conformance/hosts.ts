@@ -21,7 +21,7 @@ export interface Host {
   name: string;
   start(): Promise<RunningHost>;
   /** What this host cannot do, each with the reason; its tests say so rather than pass. */
-  cannot?: Partial<Record<"close", string>>;
+  cannot?: Partial<Record<"close" | "truncate", string>>;
 }
 
 /** Starts `command`, waits for its `{"url"}` line, and talks to it over stdin/stdout. */
@@ -75,4 +75,42 @@ export const deno: Host = {
 export const bun: Host = {
   name: "bun",
   start: () => processHost(bin("bun"), ["test/conformance/hosts/bun.ts"]),
+};
+
+export const honoNode: Host = {
+  name: "hono-node",
+  start: () => processHost(process.execPath, ["dist/test/conformance/hosts/hono-node.js"]),
+  cannot: {
+    close:
+      "@hono/node-server's close() is Node's server.close(), which waits for open streams forever; " +
+      "serve a Hono app with sluice/node's serve(app.fetch) for a close() that ends them",
+  },
+};
+
+/** The compatibility flags a Worker needs for sluice (see README, "Cloudflare Workers"). */
+export const WORKER_FLAGS = ["enable_request_signal"];
+
+export const workerd: Host = {
+  name: "workerd",
+  async start() {
+    const { Miniflare } = await import("miniflare");
+    const mf = new Miniflare({
+      modules: true,
+      modulesRoot: `${root}dist`,
+      modulesRules: [{ type: "ESModule", include: ["**/*.js"] }], // the build is ESM throughout
+      scriptPath: `${root}dist/test/conformance/hosts/worker.js`,
+      compatibilityDate: "2026-04-01",
+      compatibilityFlags: WORKER_FLAGS,
+      host: "127.0.0.1",
+      port: 0,
+    });
+    const url = await mf.ready;
+    return { url: new URL(url), stop: () => mf.dispose() };
+  },
+  cannot: {
+    close: "a Worker has no server to close: workerd owns the process and its shutdown",
+    truncate:
+      "workerd ends an errored body with a clean chunked terminator (cloudflare/workerd#6818); " +
+      "use onError to send an in-band error marker there",
+  },
 };

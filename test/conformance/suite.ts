@@ -101,21 +101,32 @@ export function conformance(host: Host): void {
       expect(Date.now() - left).toBeLessThanOrEqual(1_000);
     });
 
-    test("a throwing generator is seen by the client as an error, never as a complete body", async () => {
-      const response = await fetch(url("/throw"));
-      expect(response.status).toBe(200); // the error came after the headers
-      const reader = response.body!.getReader();
-      let text = "";
-      const failure = await (async () => {
-        try {
-          for (let read = await reader.read(); !read.done; read = await reader.read()) text += decoder.decode(read.value);
-          return undefined;
-        } catch (error) {
-          return error;
-        }
-      })();
-      expect(failure, `the body ended cleanly after ${JSON.stringify(text)}`).toBeInstanceOf(Error);
-      expect(text).not.toContain("the producer failed"); // the error message never reaches the client
+    const truncateReason = host.cannot?.truncate;
+    test.skipIf(truncateReason !== undefined)(
+      truncateReason
+        ? `a throwing generator is seen as an error: not on ${host.name}: ${truncateReason}`
+        : "a throwing generator is seen by the client as an error, never as a complete body",
+      async () => {
+        const response = await fetch(url("/throw"));
+        expect(response.status).toBe(200); // the error came after the headers
+        const reader = response.body!.getReader();
+        let text = "";
+        const failure = await (async () => {
+          try {
+            for (let read = await reader.read(); !read.done; read = await reader.read()) text += decoder.decode(read.value);
+            return undefined;
+          } catch (error) {
+            return error;
+          }
+        })();
+        expect(failure, `the body ended cleanly after ${JSON.stringify(text)}`).toBeInstanceOf(Error);
+        expect(text).not.toContain("the producer failed"); // the error message never reaches the client
+      },
+    );
+
+    test("with onError, a throwing generator's last chunk is the end of the body, and no error text leaks", async () => {
+      const text = await (await fetch(url("/throw-handled"))).text();
+      expect(text).toBe("part one\n[stream failed]\n");
     });
 
     test("SSE events round-trip exactly", async () => {

@@ -1,0 +1,4 @@
+import { honoNode } from "./hosts.ts";
+import { conformance } from "./suite.ts";
+
+conformance(honoNode);

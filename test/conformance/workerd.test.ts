@@ -1,0 +1,4 @@
+import { workerd } from "./hosts.ts";
+import { conformance } from "./suite.ts";
+
+conformance(workerd);
