@@ -15,6 +15,9 @@ export default defineConfig({
         test: {
           name: "conformance",
           include: ["test/conformance/**/*.test.ts"],
+          // Each file waits on a real server (30 s of it on a quiet stream): I/O, not CPU,
+          // so every host runs at once even on two cores.
+          maxWorkers: 6,
           testTimeout: 15_000,
           hookTimeout: 30_000,
         },

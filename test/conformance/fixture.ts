@@ -16,6 +16,13 @@ export interface Stats {
 const stats = new Map<string, Stats>();
 /** Keys whose gated producer may go on; polled with a timer, since workerd forbids one request from settling a promise of another. */
 const released = new Set<string>();
+/**
+ * Keys of `/remember*` requests whose request.signal fired. A listener rather than the
+ * signal itself: workerd forbids touching one request's objects from another.
+ */
+const aborted = new Set<string>();
+const remember = (key: string, signal: AbortSignal) =>
+  signal.addEventListener("abort", () => aborted.add(key), { once: true });
 
 function statsOf(key: string): Stats {
   let entry = stats.get(key);
@@ -151,6 +158,25 @@ export async function fixture(request: Request): Promise<Response> {
         await sleep(5, signal);
         throw new Error("the producer failed");
       }, { signal, onError: () => "[stream failed]\n" });
+    case "/quiet":
+      return streamingResponse(async function* (signal) {
+        yield "start\n";
+        await sleep(Number(url.searchParams.get("ms") ?? 30_000), signal);
+        yield "end\n";
+      }, { signal });
+    case "/remember":
+      remember(key, signal);
+      return streamingResponse(["complete\n"], { signal });
+    case "/remember-endless":
+      remember(key, signal);
+      return streamingResponse(counted(key, async function* (signal) {
+        for (;;) {
+          yield "tick\n";
+          await sleep(10, signal);
+        }
+      }), { signal });
+    case "/remembered":
+      return Response.json({ aborted: aborted.has(key) });
     case "/stats":
       return Response.json(statsOf(key));
     default:

@@ -14,8 +14,12 @@ let keys = 0;
 export function conformance(host: Host): void {
   describe(`conformance on ${host.name}`, () => {
     let server: RunningHost;
+    /** A stream silent for 30 s, started first so the wait overlaps the other tests. */
+    let quiet: Promise<string>;
     beforeAll(async () => {
       server = await host.start();
+      quiet = fetch(url("/quiet?ms=30000")).then((response) => response.text());
+      quiet.catch(() => {}); // awaited by its test
     }, 30_000);
     afterAll(async () => {
       await server?.stop();
@@ -193,6 +197,32 @@ export function conformance(host: Host): void {
       expect(response.status).toBe(204);
       expect(await response.text()).toBe("");
     });
+
+    test("request.signal is not aborted after a normal, complete response", async () => {
+      const name = key();
+      expect(await (await fetch(url(`/remember?key=${name}`))).text()).toBe("complete\n");
+      await sleep(200);
+      expect(await (await fetch(url(`/remembered?key=${name}`))).json()).toEqual({ aborted: false });
+    });
+
+    test("request.signal is aborted when the client goes away mid-stream", async () => {
+      const name = key();
+      const client = new AbortController();
+      const reader = (await fetch(url(`/remember-endless?key=${name}`), { signal: client.signal })).body!.getReader();
+      await reader.read();
+      client.abort();
+      const deadline = Date.now() + 2_000;
+      let state: { aborted: boolean };
+      do {
+        await sleep(20);
+        state = (await (await fetch(url(`/remembered?key=${name}`))).json()) as { aborted: boolean };
+      } while (!state.aborted && Date.now() < deadline);
+      expect(state).toEqual({ aborted: true });
+    });
+
+    test("a stream that is quiet for 30 s is not cut off as idle", async () => {
+      expect(await quiet).toBe("start\nend\n");
+    }, 40_000);
 
     // Last: it closes the server.
     const closeReason = host.cannot?.close;
