@@ -18,6 +18,7 @@ export default defineConfig({
           // Each file waits on a real server (30 s of it on a quiet stream): I/O, not CPU,
           // so every host runs at once even on two cores.
           maxWorkers: 6,
+          sequence: { groupOrder: 1 }, // after the unit tests
           testTimeout: 15_000,
           hookTimeout: 30_000,
         },
