@@ -230,9 +230,11 @@ export function conformance(host: Host): void {
       closeReason ? `close() with open streams: not on ${host.name}: ${closeReason}` : "close() with open streams resolves and runs their finally",
       async () => {
         const name = key();
+        // Two byte streams and an endless SSE stream with keep-alive, all open at once.
+        const paths = [`/endless?key=${name}`, `/endless?key=${name}`, `/sse-idle?key=${name}&keepAlive=50`];
         const readers = await Promise.all(
-          [1, 2, 3].map(async () => {
-            const reader = (await fetch(url(`/endless?key=${name}`))).body!.getReader();
+          paths.map(async (path) => {
+            const reader = (await fetch(url(path))).body!.getReader();
             await reader.read();
             return reader;
           }),
