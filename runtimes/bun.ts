@@ -16,9 +16,13 @@ import {
 } from "../src/adapter.ts";
 import { controlOf, type BodyControl } from "../src/body.ts";
 import { encodeText } from "../src/encode.ts";
-import { describe } from "../src/errors.ts";
+import { fileRangeOf } from "../src/file.ts";
+import { describe, NotFoundError } from "../src/errors.ts";
+import type { FileLike } from "../src/file.ts";
+import { baseName, typeOf } from "../src/mime.ts";
 
 export type { FetchHandler, ServeOptions, Server } from "../src/adapter.ts";
+export type { FileLike } from "../src/file.ts";
 
 /** The part of `Bun.serve` used here, typed by hand so no Bun types are needed. */
 interface BunServer {
@@ -60,12 +64,13 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
     port,
     ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
     async fetch(request, server) {
-      const response = await handler(request);
+      let response = await handler(request);
       if (!(response instanceof Response)) {
         throw new TypeError(
           `sluice: the handler returned ${describe(response)}, not a Response. Wrap it with handle() to return generators, strings or objects.`,
         );
       }
+      response = natively(response);
       if (response.body !== null) server.timeout(request, 0); // a quiet stream must not be cut at 10 s
       const control = controlOf(response.body);
       if (control) {
@@ -95,4 +100,45 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
   if (options.signal?.aborted) void close();
   const host = !options.hostname || options.hostname === "0.0.0.0" ? "localhost" : server.hostname;
   return { url: new URL(`http://${host.includes(":") ? `[${host}]` : host}:${server.port}/`), port: server.port, close };
+}
+
+/**
+ * A fileResponse of a Bun file goes out as the file's own slice: Bun then sends it with
+ * sendfile and keeps `Content-Length`, which it drops from any stream body
+ * (oven-sh/bun#10507), leaving downloads without progress or size.
+ */
+function natively(response: Response): Response {
+  const range = fileRangeOf(response.body);
+  if (!range) return response;
+  const slice = range.file.slice(range.start, range.end);
+  if (!(slice instanceof Blob)) return response;
+  response.body?.cancel().catch(() => {}); // never started: nothing was read
+  return new Response(slice, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+/** The part of a `Bun.file()` used here. */
+interface BunFile extends FileLike {
+  exists(): Promise<boolean>;
+}
+
+/**
+ * Opens a file for `fileResponse` with `Bun.file` (read lazily, in slices). A missing
+ * file rejects with `NotFoundError`; turn it into a 404.
+ *
+ * @example
+ * ```ts
+ * return fileResponse(await openFile("public/video.mp4"), { request });
+ * ```
+ */
+export async function openFile(path: string): Promise<FileLike> {
+  if (typeof path !== "string") throw new TypeError(`sluice: openFile() takes a path string, got ${describe(path)}.`);
+  const file = (globalThis as unknown as { Bun: { file(path: string): BunFile } }).Bun.file(path);
+  if (!(await file.exists())) throw new NotFoundError(path);
+  return {
+    size: file.size,
+    type: typeOf(path),
+    name: baseName(path),
+    ...(file.lastModified === undefined ? {} : { lastModified: file.lastModified }),
+    slice: (start, end) => file.slice(start, end),
+  };
 }

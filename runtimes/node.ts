@@ -3,6 +3,8 @@
  * `node:http2` server with `toNodeHandler()`.
  * @module
  */
+import { openAsBlob } from "node:fs";
+import { stat } from "node:fs/promises";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
@@ -13,11 +15,14 @@ import {
   type ServeOptions,
   type Server,
 } from "../src/adapter.ts";
-import { describe } from "../src/errors.ts";
+import { describe, NotFoundError } from "../src/errors.ts";
+import type { FileLike } from "../src/file.ts";
+import { baseName, typeOf } from "../src/mime.ts";
 import { listener } from "./_node/listener.ts";
 import type { NodeRequest, NodeResponse } from "./_node/request.ts";
 
 export type { FetchHandler, ServeOptions, Server } from "../src/adapter.ts";
+export type { FileLike } from "../src/file.ts";
 
 /**
  * Adapts a fetch handler to `(req, res)` for `http.createServer()`, `http2.createServer()`
@@ -98,4 +103,36 @@ function checkHandler(handler: unknown): void {
   if (typeof handler !== "function") {
     throw new TypeError(`sluice: expected a fetch handler (request) => Response, got ${describe(handler)}.`);
   }
+}
+
+/**
+ * Opens a file for `fileResponse`, read lazily in slices (`fs.openAsBlob`), with its
+ * size, name, type by extension and modification time. A missing file (or a directory)
+ * rejects with `NotFoundError`; turn it into a 404.
+ *
+ * @example
+ * ```ts
+ * return fileResponse(await openFile("public/video.mp4"), { request });
+ * ```
+ */
+export async function openFile(path: string): Promise<FileLike> {
+  if (typeof path !== "string") throw new TypeError(`sluice: openFile() takes a path string, got ${describe(path)}.`);
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT" || (error as { code?: string }).code === "ENOTDIR") {
+      throw new NotFoundError(path, { cause: error });
+    }
+    throw error;
+  }
+  if (!info.isFile()) throw new NotFoundError(path);
+  const blob = await openAsBlob(path);
+  return {
+    size: blob.size,
+    type: typeOf(path),
+    name: baseName(path),
+    lastModified: info.mtimeMs,
+    slice: (start, end) => blob.slice(start, end) as { stream(): ReadableStream<Uint8Array> },
+  };
 }

@@ -24,6 +24,8 @@ export interface BodyConfig<T> {
   encode: Encoder<T>;
   /** After `ms` of producer silence while the consumer waits, send `chunk`. */
   idle?: { ms: number; chunk: Uint8Array } | undefined;
+  /** false: every item is its own chunk (file slices are already sized, joining would copy). */
+  join?: boolean;
 }
 
 /**
@@ -103,6 +105,7 @@ export function createBody<T>(
   }
   const open = prepareSource(source);
   const { encode, idle } = config;
+  const batchBytes = config.join === false ? 0 : BATCH_BYTES;
 
   /** The producer's signal: aborted whenever the source is stopped early. */
   const producer = new AbortController();
@@ -198,7 +201,7 @@ export function createBody<T>(
             pending = { settled: true, failed: true, error }; // send the good items first
             break;
           }
-          if (batch.size >= BATCH_BYTES || batch.count >= BATCH_ITEMS) break;
+          if (batch.size >= batchBytes || batch.count >= BATCH_ITEMS) break;
           step = advance();
           for (let tick = 0; tick < READY_TICKS && !step.settled; tick++) await undefined;
           if (ended) return;

@@ -85,3 +85,44 @@ export function quote(value: unknown): string {
   if (typeof value === "number" || typeof value === "boolean" || value == null) return String(value);
   return describe(value);
 }
+
+/**
+ * `openFile()` found no file at `path`. Turn it into a 404:
+ *
+ * @example
+ * ```ts
+ * try {
+ *   return fileResponse(await openFile(path), { request });
+ * } catch (error) {
+ *   if (error instanceof NotFoundError) return new Response("Not found", { status: 404 });
+ *   throw error;
+ * }
+ * ```
+ */
+export class NotFoundError extends Error {
+  readonly path: string;
+
+  constructor(path: string, options?: { cause?: unknown }) {
+    super(`sluice: no file at ${JSON.stringify(path)}. Check the path (it is resolved from the working directory).`, options);
+    this.name = "NotFoundError";
+    this.path = path;
+  }
+}
+
+/**
+ * `readEvents()`, `readLines()`, `readNdjson()` or `readChunks()` was given a response
+ * whose status is not 2xx: its body is an error page, not the stream asked for.
+ */
+export class ResponseStatusError extends Error {
+  readonly status: number;
+
+  constructor(response: Response) {
+    super(
+      `sluice: the response is ${response.status} ${response.statusText}`.trimEnd() +
+        (response.url ? ` from ${response.url}` : "") +
+        `, not a stream to read. Check response.ok first to read an error body yourself.`,
+    );
+    this.name = "ResponseStatusError";
+    this.status = response.status;
+  }
+}

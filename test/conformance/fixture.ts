@@ -5,7 +5,19 @@
  * Producers count what happens to them per `?key=`, so a test can ask `/stats?key=`
  * whether a producer ran, how much it made, and whether its `finally` ran.
  */
-import { handle, ndjsonResponse, sseResponse, streamingResponse, type ServerSentEvent } from "../../src/index.ts";
+import {
+  fileResponse,
+  handle,
+  ndjsonResponse,
+  NotFoundError,
+  sseResponse,
+  streamingResponse,
+  type FileLike,
+  type ServerSentEvent,
+} from "../../src/index.ts";
+
+/** What a host process adds to the portable fixture: its runtime's files and memory. */
+export const host: { openFile?: (path: string) => Promise<FileLike>; rss?: () => number } = {};
 
 export interface Stats {
   started: number;
@@ -179,6 +191,19 @@ export async function fixture(request: Request): Promise<Response> {
       return Response.json({ aborted: aborted.has(key) });
     case "/stats":
       return Response.json(statsOf(key));
+    case "/file": {
+      if (!host.openFile) return new Response("this host has no file system", { status: 501 });
+      const name = url.searchParams.get("name");
+      try {
+        const file = await host.openFile(url.searchParams.get("path") ?? "");
+        return fileResponse(file, name === null ? { request } : { request, filename: name });
+      } catch (error) {
+        if (error instanceof NotFoundError) return new Response("no such file", { status: 404 });
+        throw error;
+      }
+    }
+    case "/memory":
+      return host.rss ? Response.json({ rss: host.rss() }) : new Response("not measured here", { status: 501 });
     default:
       if (url.pathname.startsWith("/auto/")) return auto(request);
       return new Response("not found", { status: 404 });

@@ -21,7 +21,7 @@ export interface Host {
   name: string;
   start(): Promise<RunningHost>;
   /** What this host cannot do, each with the reason; its tests say so rather than pass. */
-  cannot?: Partial<Record<"close" | "truncate", string>>;
+  cannot?: Partial<Record<"close" | "truncate" | "files", string>>;
 }
 
 /** Starts `command`, waits for its `{"url"}` line, and talks to it over stdin/stdout. */
@@ -69,7 +69,7 @@ export const node: Host = {
 
 export const deno: Host = {
   name: "deno",
-  start: () => processHost(bin("deno"), ["run", "--allow-net", "--allow-env", "--no-prompt", "test/conformance/hosts/deno.ts"]),
+  start: () => processHost(bin("deno"), ["run", "--allow-net", "--allow-env", "--allow-read", "--no-prompt", "test/conformance/hosts/deno.ts"]),
 };
 
 export const bun: Host = {
@@ -109,6 +109,7 @@ export const workerd: Host = {
   },
   cannot: {
     close: "a Worker has no server to close: workerd owns the process and its shutdown",
+    files: "a Worker has no file system, so sluice/workers has no openFile()",
     truncate:
       "workerd ends an errored body with a clean chunked terminator (cloudflare/workerd#6818); " +
       "use onError to send an in-band error marker there",

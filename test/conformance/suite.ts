@@ -2,14 +2,49 @@
  * One suite, run over real HTTP against every host. Client side: fetch and
  * eventsource-parser, as a user's client would.
  */
+import { createHash } from "node:crypto";
+import { open, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { readChunks, readEvents, readNdjson } from "../../src/client.ts";
 import { SSE_EVENTS, type Stats } from "./fixture.ts";
 import type { Host, RunningHost } from "./hosts.ts";
 
 const decoder = new TextDecoder();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let keys = 0;
+
+const MiB = 1024 * 1024;
+const FILE_SIZE = 50 * MiB;
+
+/** Writes a 50 MiB file of varied bytes; returns its path and contents' hash by range. */
+async function bigFile(name: string) {
+  const path = join(tmpdir(), `sluice-conformance-${name}-${process.pid}.bin`);
+  const handle = await open(path, "w");
+  const block = new Uint8Array(MiB);
+  for (let i = 0; i < FILE_SIZE / MiB; i++) {
+    for (let j = 0; j < MiB; j += 4) new DataView(block.buffer).setUint32(j, Math.imul(i * MiB + j, 2654435761));
+    await handle.write(block);
+  }
+  await handle.close();
+  const { readFile } = await import("node:fs/promises");
+  const all = await readFile(path);
+  const sha = (start = 0, end = FILE_SIZE) => createHash("sha256").update(all.subarray(start, end)).digest("hex");
+  return { path, sha, remove: () => rm(path, { force: true }) };
+}
+
+/** SHA-256 of a response body, and how many bytes it had. */
+async function shaOf(response: Response): Promise<{ sha: string; bytes: number }> {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  for await (const chunk of readChunks(response)) {
+    hash.update(chunk);
+    bytes += chunk.byteLength;
+  }
+  return { sha: hash.digest("hex"), bytes };
+}
 
 export function conformance(host: Host): void {
   describe(`conformance on ${host.name}`, () => {
@@ -54,7 +89,8 @@ export function conformance(host: Host): void {
     test("NDJSON arrives one JSON document per line", async () => {
       const response = await fetch(url("/ndjson"));
       expect(response.headers.get("content-type")).toBe("application/x-ndjson");
-      const lines = (await response.text()).trimEnd().split("\n").map((line) => JSON.parse(line));
+      const lines: unknown[] = [];
+      for await (const value of readNdjson(response)) lines.push(value);
       expect(lines).toEqual([0, 1, 2].map((i) => ({ i, text: `item ${i}` })));
     });
 
@@ -138,8 +174,7 @@ export function conformance(host: Host): void {
       expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
       expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
       const events: EventSourceMessage[] = [];
-      const parser = createParser({ onEvent: (event) => events.push(event) });
-      parser.feed(await response.text());
+      for await (const event of readEvents(response)) events.push(event);
       expect(events).toEqual(
         SSE_EVENTS.map((event) => ({
           event: event.event,
@@ -164,6 +199,15 @@ export function conformance(host: Host): void {
       }
       expect(events).toEqual([{ event: "hello", id: undefined, data: "idle from now on" }]);
       client.abort();
+      expect((await eventually(name, (s) => s.finallies === 1, 1_000)).finallies).toBe(1);
+    });
+
+    test("leaving a for-await over readEvents early cancels the body: the server's producer finally runs", async () => {
+      const name = key();
+      for await (const event of readEvents(await fetch(url(`/sse-idle?key=${name}&keepAlive=50`)))) {
+        expect(event.data).toBe("idle from now on");
+        break;
+      }
       expect((await eventually(name, (s) => s.finallies === 1, 1_000)).finallies).toBe(1);
     });
 
@@ -223,6 +267,78 @@ export function conformance(host: Host): void {
     test("a stream that is quiet for 30 s is not cut off as idle", async () => {
       expect(await quiet).toBe("start\nend\n");
     }, 40_000);
+
+    const filesReason = host.cannot?.files;
+    describe.skipIf(filesReason !== undefined)(filesReason ? `files: not on ${host.name}: ${filesReason}` : "files", () => {
+      let file: Awaited<ReturnType<typeof bigFile>>;
+      beforeAll(async () => {
+        file = await bigFile(host.name);
+      }, 60_000);
+      afterAll(() => file?.remove());
+      const fileUrl = (extra = "") => url(`/file?path=${encodeURIComponent(file.path)}${extra}`);
+
+      test("a 50 MiB file downloads whole with the source's SHA-256, and server memory grows far less than its size", async () => {
+        const rss = async () => ((await (await fetch(url("/memory"))).json()) as { rss: number }).rss;
+        const before = await rss();
+        let peak = before;
+        let sampling = true;
+        const sampler = (async () => {
+          while (sampling) {
+            peak = Math.max(peak, await rss());
+            await sleep(25);
+          }
+        })();
+        const response = await fetch(fileUrl("&name=big.bin"));
+        expect(response.headers.get("content-length")).toBe(String(FILE_SIZE));
+        expect(response.headers.get("content-disposition")).toBe('attachment; filename="big.bin"');
+        const { sha, bytes } = await shaOf(response);
+        sampling = false;
+        await sampler;
+        expect(bytes).toBe(FILE_SIZE);
+        expect(sha).toBe(file.sha());
+        console.log(`${host.name}: server RSS grew ${((peak - before) / MiB).toFixed(1)} MiB while sending 50 MiB`);
+        expect(peak - before).toBeLessThan(FILE_SIZE * 0.4); // far below the 50 MiB sent
+      }, 60_000);
+
+      test.each([
+        ["bytes=0-1048575", 0, MiB],
+        ["bytes=20000000-29999999", 20_000_000, 30_000_000],
+        ["bytes=-1000000", FILE_SIZE - 1_000_000, FILE_SIZE],
+        [`bytes=${FILE_SIZE - 10}-`, FILE_SIZE - 10, FILE_SIZE],
+      ])("the range %s is 206 with exactly those bytes", async (range, start, end) => {
+        const response = await fetch(fileUrl(), { headers: { range } });
+        expect(response.status).toBe(206);
+        expect(response.headers.get("content-range")).toBe(`bytes ${start}-${end - 1}/${FILE_SIZE}`);
+        const { sha, bytes } = await shaOf(response);
+        expect(bytes).toBe(end - start);
+        expect(sha).toBe(file.sha(start, end));
+      }, 30_000);
+
+      test("an unsatisfiable range is 416 with Content-Range: bytes */SIZE", async () => {
+        const response = await fetch(fileUrl(), { headers: { range: `bytes=${FILE_SIZE}-` } });
+        expect(response.status).toBe(416);
+        expect(response.headers.get("content-range")).toBe(`bytes */${FILE_SIZE}`);
+      });
+
+      test("If-None-Match with the ETag it was sent is 304", async () => {
+        const etag = (await fetch(fileUrl(), { method: "HEAD" })).headers.get("etag");
+        expect(etag).toMatch(/^W\/"/);
+        const response = await fetch(fileUrl(), { headers: { "if-none-match": etag! } });
+        expect(response.status).toBe(304);
+      });
+
+      test("HEAD of a file gives its length and no body", async () => {
+        const response = await fetch(fileUrl(), { method: "HEAD" });
+        expect(response.status).toBe(200);
+        expect(response.headers.get("content-length")).toBe(String(FILE_SIZE));
+        expect(await response.text()).toBe("");
+      });
+
+      test("a missing file is a NotFoundError the handler turns into 404", async () => {
+        const response = await fetch(url(`/file?path=${encodeURIComponent(join(tmpdir(), "no-such-sluice-file"))}`));
+        expect(response.status).toBe(404);
+      });
+    });
 
     // Last: it closes the server.
     const closeReason = host.cannot?.close;

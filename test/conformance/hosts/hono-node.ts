@@ -1,11 +1,15 @@
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
+import process from "node:process";
+import { openFile } from "../../../runtimes/node.ts";
 import { handle } from "../../../runtimes/hono.ts";
-import { fixture } from "../fixture.ts";
+import { fixture, host } from "../fixture.ts";
 import { controlled } from "./control.ts";
 
 // A Hono app whose routes return sluice responses as they are, plus the auto-detected
 // returns through sluice/hono's handle().
+host.openFile = openFile;
+host.rss = () => process.memoryUsage().rss;
 const app = new Hono();
 app.get("/auto/generator", handle(function* () {
   yield "from ";
