@@ -8,7 +8,12 @@
  * @module
  */
 import {
+  asResponse,
+  checkHandler,
+  checkPath,
   checkServeOptions,
+  closeOnAbort,
+  serverUrl,
   shutdownReason,
   type FetchHandler,
   type ServeOptions,
@@ -17,7 +22,7 @@ import {
 import { controlOf, type BodyControl } from "../src/body.ts";
 import { encodeText } from "../src/encode.ts";
 import { fileRangeOf } from "../src/file.ts";
-import { describe, NotFoundError } from "../src/errors.ts";
+import { NotFoundError } from "../src/errors.ts";
 import type { FileLike } from "../src/file.ts";
 import { baseName, typeOf } from "../src/mime.ts";
 
@@ -54,9 +59,7 @@ const SSE_OPEN = encodeText(":\n\n");
  * ```
  */
 export async function serve(handler: FetchHandler, options: ServeOptions = {}): Promise<Server> {
-  if (typeof handler !== "function") {
-    throw new TypeError(`sluice: expected a fetch handler (request) => Response, got ${describe(handler)}.`);
-  }
+  checkHandler(handler);
   const { port, shutdownGrace } = checkServeOptions(options);
   /** Bodies sluice made that are being sent, so close() can end them. */
   const open = new Set<BodyControl>();
@@ -64,13 +67,7 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
     port,
     ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
     async fetch(request, server) {
-      let response = await handler(request);
-      if (!(response instanceof Response)) {
-        throw new TypeError(
-          `sluice: the handler returned ${describe(response)}, not a Response. Wrap it with handle() to return generators, strings or objects.`,
-        );
-      }
-      response = natively(response);
+      const response = natively(asResponse(await handler(request)));
       if (response.body !== null) server.timeout(request, 0); // a quiet stream must not be cut at 10 s
       const control = controlOf(response.body);
       if (control) {
@@ -96,10 +93,8 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
       clearTimeout(timer);
       await server.stop(true); // whatever is still open (a foreign endless body) is cut off
     })());
-  options.signal?.addEventListener("abort", () => void close(), { once: true });
-  if (options.signal?.aborted) void close();
-  const host = !options.hostname || options.hostname === "0.0.0.0" ? "localhost" : server.hostname;
-  return { url: new URL(`http://${host.includes(":") ? `[${host}]` : host}:${server.port}/`), port: server.port, close };
+  closeOnAbort(options.signal, close);
+  return { url: serverUrl(options.hostname, server.hostname, server.port), port: server.port, close };
 }
 
 /**
@@ -131,7 +126,7 @@ interface BunFile extends FileLike {
  * ```
  */
 export async function openFile(path: string): Promise<FileLike> {
-  if (typeof path !== "string") throw new TypeError(`sluice: openFile() takes a path string, got ${describe(path)}.`);
+  checkPath(path);
   const file = (globalThis as unknown as { Bun: { file(path: string): BunFile } }).Bun.file(path);
   if (!(await file.exists())) throw new NotFoundError(path);
   return {

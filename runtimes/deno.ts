@@ -8,8 +8,13 @@
  * @module
  */
 import {
+  asResponse,
+  checkHandler,
+  checkPath,
   checkServeOptions,
+  closeOnAbort,
   OpenResponses,
+  serverUrl,
   shutdownReason,
   type FetchHandler,
   type ServeOptions,
@@ -17,7 +22,7 @@ import {
 } from "../src/adapter.ts";
 import { controlOf } from "../src/body.ts";
 import { fileRangeOf } from "../src/file.ts";
-import { describe, NotFoundError, StreamAbortError } from "../src/errors.ts";
+import { NotFoundError, StreamAbortError } from "../src/errors.ts";
 import type { FileLike } from "../src/file.ts";
 import { baseName, typeOf } from "../src/mime.ts";
 
@@ -64,9 +69,7 @@ const deno = () => (globalThis as unknown as { Deno: DenoGlobal }).Deno;
  * ```
  */
 export async function serve(handler: FetchHandler, options: ServeOptions = {}): Promise<Server> {
-  if (typeof handler !== "function") {
-    throw new TypeError(`sluice: expected a fetch handler (request) => Response, got ${describe(handler)}.`);
-  }
+  checkHandler(handler);
   const { port, shutdownGrace } = checkServeOptions(options);
   const open = new OpenResponses();
   const force = new AbortController();
@@ -93,10 +96,8 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
   await ready;
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= shutDown(server, force, open, shutdownGrace));
-  options.signal?.addEventListener("abort", () => void close(), { once: true });
-  if (options.signal?.aborted) void close();
-  const host = !options.hostname || options.hostname === "0.0.0.0" ? "localhost" : address.hostname;
-  return { url: new URL(`http://${host.includes(":") ? `[${host}]` : host}:${address.port}/`), port: address.port, close };
+  closeOnAbort(options.signal, close);
+  return { url: serverUrl(options.hostname, address.hostname, address.port), port: address.port, close };
 }
 
 async function respond(handler: FetchHandler, incoming: Request, info: DenoServeInfo, open: OpenResponses): Promise<Response> {
@@ -120,13 +121,7 @@ async function respond(handler: FetchHandler, incoming: Request, info: DenoServe
     { once: true },
   );
   const request = new Request(incoming, { signal: client.signal });
-  response = await handler(request);
-  if (!(response instanceof Response)) {
-    throw new TypeError(
-      `sluice: the handler returned ${describe(response)}, not a Response. Wrap it with handle() to return generators, strings or objects.`,
-    );
-  }
-  response = await natively(response);
+  response = await natively(asResponse(await handler(request)));
   return response;
 }
 
@@ -158,7 +153,7 @@ async function shutDown(server: DenoHttpServer, force: AbortController, open: Op
  * ```
  */
 export async function openFile(path: string): Promise<FileLike> {
-  if (typeof path !== "string") throw new TypeError(`sluice: openFile() takes a path string, got ${describe(path)}.`);
+  checkPath(path);
   let info;
   try {
     info = await deno().stat(path);

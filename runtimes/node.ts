@@ -8,14 +8,18 @@ import { stat } from "node:fs/promises";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
+  checkHandler,
+  checkPath,
   checkServeOptions,
+  closeOnAbort,
   OpenResponses,
+  serverUrl,
   shutdownReason,
   type FetchHandler,
   type ServeOptions,
   type Server,
 } from "../src/adapter.ts";
-import { describe, NotFoundError } from "../src/errors.ts";
+import { NotFoundError } from "../src/errors.ts";
 import type { FileLike } from "../src/file.ts";
 import { baseName, typeOf } from "../src/mime.ts";
 import { listener } from "./_node/listener.ts";
@@ -76,9 +80,8 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
   });
   const address = server.address() as AddressInfo;
   const close = () => (closing ??= shutDown(server, open, shutdownGrace));
-  options.signal?.addEventListener("abort", () => void close(), { once: true });
-  if (options.signal?.aborted) void close();
-  return { url: urlOf(address, options.hostname), port: address.port, close };
+  closeOnAbort(options.signal, close);
+  return { url: serverUrl(options.hostname, address.address, address.port), port: address.port, close };
 }
 
 /**
@@ -94,16 +97,6 @@ async function shutDown(server: HttpServer, open: OpenResponses, grace: number):
   await closed;
 }
 
-function urlOf(address: AddressInfo, hostname: string | undefined): URL {
-  const host = !hostname || hostname === "0.0.0.0" || hostname === "::" ? "localhost" : address.address;
-  return new URL(`http://${host.includes(":") ? `[${host}]` : host}:${address.port}/`);
-}
-
-function checkHandler(handler: unknown): void {
-  if (typeof handler !== "function") {
-    throw new TypeError(`sluice: expected a fetch handler (request) => Response, got ${describe(handler)}.`);
-  }
-}
 
 /**
  * Opens a file for `fileResponse`, read lazily in slices (`fs.openAsBlob`), with its
@@ -116,7 +109,7 @@ function checkHandler(handler: unknown): void {
  * ```
  */
 export async function openFile(path: string): Promise<FileLike> {
-  if (typeof path !== "string") throw new TypeError(`sluice: openFile() takes a path string, got ${describe(path)}.`);
+  checkPath(path);
   let info;
   try {
     info = await stat(path);

@@ -9,7 +9,7 @@
  * @module
  */
 import { controlOf } from "../src/body.ts";
-import { describe } from "../src/errors.ts";
+import { asResponse, checkHandler } from "../src/adapter.ts";
 
 /** The part of the Workers `ExecutionContext` used here. */
 export interface WorkerContext {
@@ -38,17 +38,10 @@ const COMPRESSED = /^(text\/(plain|html|css|javascript|xml|csv)|application\/(js
 export function worker<Env = unknown>(handler: WorkerHandler<Env>): {
   fetch(request: Request, env: Env, ctx: WorkerContext): Promise<Response>;
 } {
-  if (typeof handler !== "function") {
-    throw new TypeError(`sluice: worker() takes a fetch handler (request, env, ctx) => Response, got ${describe(handler)}.`);
-  }
+  checkHandler(handler, "(request, env, ctx) => Response");
   return {
     async fetch(request, env, ctx) {
-      const response = await handler(request, env, ctx);
-      if (!(response instanceof Response)) {
-        throw new TypeError(
-          `sluice: the handler returned ${describe(response)}, not a Response. Wrap it with handle() to return generators, strings or objects.`,
-        );
-      }
+      const response = asResponse(await handler(request, env, ctx));
       const body = response.body;
       if (body === null) return response;
       if (request.method === "HEAD") {

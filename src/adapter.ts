@@ -3,7 +3,7 @@
  * streams that a graceful `close()` needs.
  * @module
  */
-import { StreamAbortError } from "./errors.ts";
+import { describe, StreamAbortError } from "./errors.ts";
 
 /** A web-standard request handler: the one shape every adapter hosts. */
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
@@ -98,4 +98,41 @@ export function checkServeOptions(options: ServeOptions): Required<Pick<ServeOpt
     throw new RangeError(`sluice: \`shutdownGrace\` must be a finite number of ms >= 0, got ${String(shutdownGrace)}.`);
   }
   return { port, shutdownGrace };
+}
+
+/** Throws a `TypeError` unless `handler` is a function. */
+export function checkHandler(handler: unknown, shape = "(request) => Response"): void {
+  if (typeof handler !== "function") {
+    throw new TypeError(`sluice: expected a fetch handler ${shape}, got ${describe(handler)}.`);
+  }
+}
+
+/** Throws a `TypeError` unless `path` is a string. */
+export function checkPath(path: unknown): asserts path is string {
+  if (typeof path !== "string") throw new TypeError(`sluice: openFile() takes a path string, got ${describe(path)}.`);
+}
+
+/** `value` if it is a Response; else a `TypeError` that names what it is and the fix. */
+export function asResponse(value: unknown): Response {
+  if (value instanceof Response) return value;
+  throw new TypeError(
+    `sluice: the handler returned ${describe(value)}, not a Response. Return a Response, or wrap ` +
+      `the handler with handle() to return generators, strings or objects.`,
+  );
+}
+
+/**
+ * The server's URL: `localhost` when it listens on every interface, else the address
+ * it is bound to (bracketed when IPv6).
+ */
+export function serverUrl(requested: string | undefined, bound: string, port: number): URL {
+  const host = !requested || requested === "0.0.0.0" || requested === "::" ? "localhost" : bound;
+  return new URL(`http://${host.includes(":") ? `[${host}]` : host}:${port}/`);
+}
+
+/** Makes `close` run when `signal` aborts (at once if it has). */
+export function closeOnAbort(signal: AbortSignal | undefined, close: () => Promise<void>): void {
+  if (!signal) return;
+  if (signal.aborted) void close();
+  else signal.addEventListener("abort", () => void close(), { once: true });
 }

@@ -3,7 +3,7 @@
  * @module
  */
 import { StreamAbortError } from "../../src/errors.ts";
-import type { FetchHandler, OpenResponses } from "../../src/adapter.ts";
+import { asResponse, type FetchHandler, type OpenResponses } from "../../src/adapter.ts";
 import { toWebRequest, type NodeRequest, type NodeResponse } from "./request.ts";
 import { cutOff, pump, writeHead } from "./response.ts";
 
@@ -65,12 +65,7 @@ async function respond(handler: FetchHandler, req: NodeRequest, res: NodeRespons
 /** Calls the handler; a throw or a non-Response becomes a 500 whose body says nothing more. */
 async function call(handler: FetchHandler, request: Request): Promise<Response> {
   try {
-    const response = await handler(request);
-    if (response instanceof Response) return response;
-    console.error(
-      `sluice: the handler returned ${typeof response}, not a Response. Return a Response, ` +
-        `or wrap the handler with handle() to return generators, strings or objects.`,
-    );
+    return asResponse(await handler(request));
   } catch (error) {
     console.error("sluice: the handler threw:", error);
   }
