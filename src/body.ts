@@ -2,9 +2,11 @@
  * Source -> `ReadableStream<Uint8Array>`: pull, coalescing, cancellation, timeouts, errors.
  * @module
  */
+import { DirectReader, type Sink } from "./direct.ts";
 import { checkNonNegative, describe, StreamAbortError } from "./errors.ts";
 import { Batch, encodeChunk, encodeText, type Encoder } from "./encode.ts";
-import { isThenable, prepareSource, type Cursor } from "./source.ts";
+import { isThenable, prepareSource, type Cursor, type OpenCursor } from "./source.ts";
+import { advance, failedStep, type Step } from "./step.ts";
 import type { Chunk, Source, StreamOptions } from "./types.ts";
 
 /** Upper bound of one coalesced chunk (UTF-16 units for text, bytes otherwise). */
@@ -42,6 +44,12 @@ export interface BodyControl {
   prime(chunk: Uint8Array): void;
   /** Calls `listener` once when the body ends in any way (at once if it has). */
   onEnd(listener: () => void): void;
+  /**
+   * Reads the body without its `ReadableStream` (which is locked so nobody else can):
+   * one promise per chunk instead of the stream's reader machinery. `undefined` once
+   * reading has begun the standard way, or with a highWaterMark.
+   */
+  takeOver(): DirectReader | undefined;
 }
 
 const controls = new WeakMap<ReadableStream<Uint8Array>, BodyControl>();
@@ -49,15 +57,6 @@ const controls = new WeakMap<ReadableStream<Uint8Array>, BodyControl>();
 /** The {@link BodyControl} of a body made by sluice, or `undefined` for any other stream. @internal */
 export function controlOf(body: ReadableStream<Uint8Array> | null): BodyControl | undefined {
   return body ? controls.get(body) : undefined;
-}
-
-/** One call of `next()`: settled at once for sync sources, later for async ones. */
-interface Step<T> {
-  settled: boolean;
-  result?: IteratorResult<T>;
-  failed?: boolean;
-  error?: unknown;
-  promise?: Promise<unknown>;
 }
 
 /**
@@ -85,79 +84,191 @@ export function toStream(source: Source<Chunk>, options?: StreamOptions): Readab
 }
 
 /** {@link toStream} with a custom encoder and keep-alive; the engine of every response. */
-export function createBody<T>(
-  source: Source<T>,
-  options: StreamOptions = {},
-  config: BodyConfig<T>,
-): ReadableStream<Uint8Array> {
+export function createBody<T>(source: Source<T>, options: StreamOptions = {}, config: BodyConfig<T>): ReadableStream<Uint8Array> {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`sluice: options must be an object, got ${describe(options)}.`);
   }
   const { signal, onError } = options;
-  const timeout = checkNonNegative("timeout", options.timeout, "ms");
-  const writeTimeout = checkNonNegative("writeTimeout", options.writeTimeout, "ms") ?? DEFAULT_WRITE_TIMEOUT;
-  const highWaterMark = checkNonNegative("highWaterMark", options.highWaterMark, "bytes") ?? 0;
   if (signal !== undefined && !isAbortSignal(signal)) {
     throw new TypeError(`sluice: \`signal\` must be an AbortSignal (e.g. request.signal), got ${describe(signal)}.`);
   }
   if (onError !== undefined && typeof onError !== "function") {
     throw new TypeError(`sluice: \`onError\` must be a function (error) => lastChunk, got ${describe(onError)}.`);
   }
-  const open = prepareSource(source);
-  const { encode, idle } = config;
-  const batchBytes = config.join === false ? 0 : BATCH_BYTES;
+  const body = new Body(prepareSource(source), {
+    signal,
+    onError,
+    timeout: checkNonNegative("timeout", options.timeout, "ms"),
+    writeTimeout: checkNonNegative("writeTimeout", options.writeTimeout, "ms") ?? DEFAULT_WRITE_TIMEOUT,
+    highWaterMark: checkNonNegative("highWaterMark", options.highWaterMark, "bytes") ?? 0,
+  }, config);
+  const stream = new ReadableStream<Uint8Array>(
+    body,
+    body.highWaterMark > 0
+      ? { highWaterMark: body.highWaterMark, size: (chunk: Uint8Array) => chunk.byteLength }
+      : { highWaterMark: 0 },
+  );
+  body.stream = stream;
+  controls.set(stream, body);
+  return stream;
+}
 
+interface Settings {
+  signal: AbortSignal | undefined;
+  onError: StreamOptions["onError"];
+  timeout: number | undefined;
+  writeTimeout: number;
+  highWaterMark: number;
+}
+
+/**
+ * The engine behind one body: the `ReadableStream`'s underlying source, and the
+ * {@link BodyControl} of adapters. A class, not closures: an idle stream holds one object
+ * and its fields, which matters with ten thousand open streams.
+ */
+class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl {
+  state: BodyControl["state"] = "open";
+  stream!: ReadableStream<Uint8Array>;
+  readonly highWaterMark: number;
   /** The producer's signal: aborted whenever the source is stopped early. */
-  const producer = new AbortController();
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let cursor: Cursor<T> | undefined;
+  readonly #producer = new AbortController();
+  readonly #open: OpenCursor<T>;
+  readonly #config: BodyConfig<T>;
+  readonly #settings: Settings;
+  #sink!: Sink;
+  #cursor: Cursor<T> | undefined;
   /** A `next()` started by the last pull and not yet sent: the one item run ahead. */
-  let pending: Step<T> | undefined;
-  let index = 0;
-  /** The stream has ended (closed, errored or cancelled); nothing more is enqueued. */
-  let ended = false;
-  let sourceDone = false;
-  let writeTimer: ReturnType<typeof setTimeout> | undefined;
-  let lifeTimer: ReturnType<typeof setTimeout> | undefined;
-  let idleTimer: ReturnType<typeof setTimeout> | undefined;
-  let state: BodyControl["state"] = "open";
-  let primed: Uint8Array | undefined;
-  let endListeners: (() => void)[] | undefined;
+  #pending: Step<T> | undefined;
+  #index = 0;
+  /** The body has ended (closed, errored or cancelled); nothing more is delivered. */
+  #ended = false;
+  #sourceDone = false;
+  #primed: Uint8Array | undefined;
+  #writeTimer: ReturnType<typeof setTimeout> | undefined;
+  #lifeTimer: ReturnType<typeof setTimeout> | undefined;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #endListeners: (() => void)[] | undefined;
+  readonly #onAbort = () => this.abort(this.#settings.signal!.reason);
 
-  function advance(): Step<T> {
-    let result: IteratorResult<T> | Promise<IteratorResult<T>>;
-    try {
-      result = cursor!.next();
-    } catch (error) {
-      return { settled: true, failed: true, error };
+  constructor(open: OpenCursor<T>, settings: Settings, config: BodyConfig<T>) {
+    this.#open = open;
+    this.#settings = settings;
+    this.#config = config;
+    this.highWaterMark = settings.highWaterMark;
+  }
+
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    this.#sink = controller;
+    const { signal, timeout } = this.#settings;
+    if (signal?.aborted) return this.abort(signal.reason);
+    signal?.addEventListener("abort", this.#onAbort, { once: true });
+    if (timeout) {
+      this.#lifeTimer = unref(setTimeout(() => {
+        this.#fail(new StreamAbortError("timeout", `sluice: the stream was open for ${timeout} ms (its timeout) and was ended.`));
+      }, timeout));
     }
-    if (!isThenable(result)) return { settled: true, result: checkResult(result) };
-    const step: Step<T> = { settled: false };
-    step.promise = Promise.resolve(result).then(
-      (value) => {
-        step.settled = true;
-        try {
-          step.result = checkResult(value);
-        } catch (error) {
-          step.failed = true;
-          step.error = error;
+  }
+
+  /** Produces one chunk (items joined, or a keep-alive) and hands it to the sink. */
+  async pull(): Promise<void> {
+    clearTimeout(this.#writeTimer);
+    if (this.#ended) return;
+    let chunk = this.#primed;
+    this.#primed = undefined;
+    try {
+      if (chunk === undefined) this.#cursor ??= this.#open(this.#producer.signal);
+      while (chunk === undefined) {
+        let step = this.#pending ?? advance(this.#cursor!);
+        this.#pending = undefined;
+        if (!step.settled && !(await this.#waitOrIdle(step))) {
+          if (this.#ended) return;
+          this.#pending = step;
+          chunk = this.#config.idle!.chunk;
+          break;
         }
-      },
-      (error: unknown) => {
-        step.settled = true;
-        step.failed = true;
-        step.error = error;
-      },
-    );
-    return step;
+        if (this.#ended) return;
+        const batch = new Batch();
+        const batchBytes = this.#config.join === false ? 0 : BATCH_BYTES;
+        for (;;) {
+          if (step.failed) {
+            if (batch.count === 0) throw step.error;
+            this.#pending = step; // send what came before it; the next pull reports the error
+            break;
+          }
+          const result = step.result!;
+          if (result.done) {
+            this.#sourceDone = true;
+            break;
+          }
+          try {
+            batch.add(this.#config.encode(result.value, this.#index++));
+          } catch (error) {
+            if (batch.count === 0) throw error;
+            this.#pending = failedStep(error); // send the good items first
+            break;
+          }
+          if (batch.size >= batchBytes || batch.count >= BATCH_ITEMS) break;
+          step = advance(this.#cursor!);
+          for (let tick = 0; tick < READY_TICKS && !step.settled; tick++) await undefined;
+          if (this.#ended) return;
+          if (!step.settled) {
+            this.#pending = step;
+            break;
+          }
+        }
+        chunk = batch.take();
+        if (this.#sourceDone) break;
+      }
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    if (chunk !== undefined) this.#sink.enqueue(chunk);
+    if (this.#sourceDone) {
+      this.#ended = true;
+      this.state = "done";
+      this.#cleanUp();
+      this.#sink.close();
+    } else if (this.#settings.writeTimeout > 0) {
+      this.#writeTimer = unref(setTimeout(() => this.#onWriteTimeout(), this.#settings.writeTimeout));
+    }
+  }
+
+  /** The consumer cancelled: stop the source. */
+  cancel(reason: unknown): void {
+    if (!this.#ended) this.#stop(reason);
+  }
+
+  abort(reason: unknown): void {
+    if (this.#ended) return;
+    this.#stop(reason);
+    this.#sink.error(reason);
+  }
+
+  prime(chunk: Uint8Array): void {
+    if (this.#cursor === undefined && !this.#ended) this.#primed = chunk;
+  }
+
+  onEnd(listener: () => void): void {
+    if (this.#ended) listener();
+    else (this.#endListeners ??= []).push(listener);
+  }
+
+  takeOver(): DirectReader | undefined {
+    if (this.#cursor !== undefined || this.#ended || this.highWaterMark > 0 || this.stream.locked) return undefined;
+    this.stream.getReader(); // locked: the stream itself is never read from now on
+    const direct = new DirectReader(this);
+    this.#sink = direct;
+    return direct;
   }
 
   /** Waits for `step`, or for the idle interval: false when the interval came first. */
-  function waitOrIdle(step: Step<T>): Promise<boolean> | boolean {
+  #waitOrIdle(step: Step<T>): Promise<boolean> {
+    const idle = this.#config.idle;
     if (!idle) return step.promise!.then(() => true);
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), idle.ms);
-      idleTimer = timer;
+      this.#idleTimer = timer;
       void step.promise!.then(() => {
         clearTimeout(timer);
         resolve(true);
@@ -165,191 +276,66 @@ export function createBody<T>(
     });
   }
 
-  async function pull(): Promise<void> {
-    clearTimeout(writeTimer);
-    if (ended) return;
-    let chunk: Uint8Array | undefined = primed;
-    primed = undefined;
-    try {
-      if (chunk === undefined) cursor ??= open(producer.signal);
-      while (chunk === undefined) {
-        let step = pending ?? advance();
-        pending = undefined;
-        if (!step.settled && !(await waitOrIdle(step))) {
-          if (ended) return;
-          pending = step;
-          chunk = idle!.chunk;
-          break;
-        }
-        if (ended) return;
-        const batch = new Batch();
-        for (;;) {
-          if (step.failed) {
-            if (batch.count === 0) throw step.error;
-            pending = step; // send what came before it; the next pull reports the error
-            break;
-          }
-          const result = step.result!;
-          if (result.done) {
-            sourceDone = true;
-            break;
-          }
-          try {
-            batch.add(encode(result.value, index++));
-          } catch (error) {
-            if (batch.count === 0) throw error;
-            pending = { settled: true, failed: true, error }; // send the good items first
-            break;
-          }
-          if (batch.size >= batchBytes || batch.count >= BATCH_ITEMS) break;
-          step = advance();
-          for (let tick = 0; tick < READY_TICKS && !step.settled; tick++) await undefined;
-          if (ended) return;
-          if (!step.settled) {
-            pending = step;
-            break;
-          }
-        }
-        chunk = batch.take();
-        if (sourceDone) break;
-      }
-    } catch (error) {
-      fail(error);
-      return;
-    }
-    if (chunk !== undefined) controller.enqueue(chunk);
-    if (sourceDone) {
-      ended = true;
-      state = "done";
-      cleanUp();
-      controller.close();
-    } else if (writeTimeout > 0) {
-      writeTimer = setTimeout(onWriteTimeout, writeTimeout);
-      unref(writeTimer);
-    }
-  }
-
   /** The source threw (or the lifetime passed): offer `onError` a last chunk, else error. */
-  function fail(error: unknown): void {
-    if (ended) return;
+  #fail(error: unknown): void {
+    if (this.#ended) return;
     let last: Uint8Array | undefined;
     try {
-      const chunk = onError?.(error);
+      const chunk = this.#settings.onError?.(error);
       if (chunk !== undefined) {
-        const encoded = encodeChunk(chunk, index);
+        const encoded = encodeChunk(chunk, this.#index);
         last = typeof encoded === "string" ? encodeText(encoded) : encoded;
       }
     } catch (onErrorFailure) {
       error = onErrorFailure;
     }
-    stop(error);
+    this.#stop(error);
     if (last) {
-      state = "done";
-      controller.enqueue(last);
-      controller.close();
+      this.state = "done";
+      this.#sink.enqueue(last);
+      this.#sink.close();
     } else {
-      controller.error(error);
+      this.#sink.error(error);
     }
   }
 
   /** Ends the source early: abort the producer's signal, then `return()` / `cancel()` it. */
-  function stop(reason: unknown): void {
-    ended = true;
-    state = "failed";
-    cleanUp();
-    producer.abort(reason);
-    if (cursor && !sourceDone) {
+  #stop(reason: unknown): void {
+    this.#ended = true;
+    this.state = "failed";
+    this.#cleanUp();
+    this.#producer.abort(reason);
+    if (this.#cursor && !this.#sourceDone) {
       try {
-        const closing = cursor.close(reason);
+        const closing = this.#cursor.close(reason);
         if (isThenable(closing)) closing.then(undefined, () => {});
       } catch {
         // A throwing return() is the producer's own failure; the stream is over either way.
       }
     }
-    pending = undefined;
+    this.#pending = undefined;
   }
 
-  function abortWith(reason: unknown): void {
-    if (ended) return;
-    stop(reason);
-    controller.error(reason);
-  }
-
-  function onAbort(): void {
-    abortWith(signal!.reason);
-  }
-
-  function onWriteTimeout(): void {
-    abortWith(
+  #onWriteTimeout(): void {
+    const ms = this.#settings.writeTimeout;
+    this.abort(
       new StreamAbortError(
         "write-timeout",
-        `sluice: the consumer did not read for ${writeTimeout} ms (writeTimeout), so the ` +
-          `stream was ended. Raise writeTimeout, or set it to 0 to wait forever.`,
+        `sluice: the consumer did not read for ${ms} ms (writeTimeout), so the stream was ended. ` +
+          `Raise writeTimeout, or set it to 0 to wait forever.`,
       ),
     );
   }
 
-  function cleanUp(): void {
-    clearTimeout(writeTimer);
-    clearTimeout(lifeTimer);
-    clearTimeout(idleTimer);
-    signal?.removeEventListener("abort", onAbort);
-    const listeners = endListeners;
-    endListeners = undefined;
+  #cleanUp(): void {
+    clearTimeout(this.#writeTimer);
+    clearTimeout(this.#lifeTimer);
+    clearTimeout(this.#idleTimer);
+    this.#settings.signal?.removeEventListener("abort", this.#onAbort);
+    const listeners = this.#endListeners;
+    this.#endListeners = undefined;
     if (listeners) for (const listener of listeners) listener();
   }
-
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      start(c) {
-        controller = c;
-        if (signal?.aborted) {
-          abortWith(signal.reason);
-          return;
-        }
-        signal?.addEventListener("abort", onAbort, { once: true });
-        if (timeout) {
-          lifeTimer = setTimeout(() => {
-            fail(
-              new StreamAbortError(
-                "timeout",
-                `sluice: the stream was open for ${timeout} ms (its timeout) and was ended.`,
-              ),
-            );
-          }, timeout);
-          unref(lifeTimer);
-        }
-      },
-      pull,
-      cancel(reason) {
-        if (!ended) stop(reason);
-      },
-    },
-    highWaterMark > 0
-      ? { highWaterMark, size: (chunk: Uint8Array) => chunk.byteLength }
-      : { highWaterMark: 0 },
-  );
-  controls.set(stream, {
-    abort: abortWith,
-    get state() {
-      return state;
-    },
-    prime(chunk) {
-      if (cursor === undefined && !ended) primed = chunk;
-    },
-    onEnd(listener) {
-      if (ended) listener();
-      else (endListeners ??= []).push(listener);
-    },
-  });
-  return stream;
-}
-
-function checkResult<T>(result: unknown): IteratorResult<T> {
-  if (typeof result !== "object" || result === null) {
-    throw new TypeError(`sluice: the source's next() returned ${describe(result)}, not an iterator result {done, value}.`);
-  }
-  return result as IteratorResult<T>;
 }
 
 function isAbortSignal(value: unknown): value is AbortSignal {
@@ -363,6 +349,7 @@ function isAbortSignal(value: unknown): value is AbortSignal {
  * Lets a pending sluice timer not keep the process alive where the host supports that
  * (Node, Bun); elsewhere timers are plain numbers and this does nothing.
  */
-function unref(timer: unknown): void {
+function unref<T>(timer: T): T {
   (timer as { unref?: () => void } | undefined)?.unref?.();
+  return timer;
 }

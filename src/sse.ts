@@ -84,7 +84,7 @@ export function formatEvent(item: SSEItem): string {
     }
     out += "retry: " + retry + "\n";
   }
-  if (data !== undefined) out += dataLines(dataText(data));
+  if (data !== undefined) out += dataField(data);
   return out + "\n";
 }
 
@@ -161,11 +161,12 @@ function dataLines(text: string): string {
   return out;
 }
 
-function dataText(data: unknown): string {
-  if (typeof data === "string") return data;
+function dataField(data: unknown): string {
+  if (typeof data === "string") return dataLines(data);
   const bytes = asBytes(data);
-  if (bytes) return decode(bytes, "`data`");
-  return jsonText(data, "SSE `data`");
+  if (bytes) return dataLines(decode(bytes, "`data`"));
+  // JSON escapes CR and LF inside strings, so JSON text is always one line.
+  return "data: " + jsonText(data, "SSE `data`") + "\n";
 }
 
 /** `event` must stay on one line: a CR or LF would start a forged field. */

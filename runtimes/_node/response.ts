@@ -4,6 +4,7 @@
  */
 import type { ServerResponse } from "node:http";
 import { constants, type Http2ServerResponse } from "node:http2";
+import { controlOf } from "../../src/body.ts";
 import type { NodeResponse } from "./request.ts";
 
 /**
@@ -35,20 +36,20 @@ export function writeHead(res: NodeResponse, response: Response): void {
  * when `gone` aborts (the body is then cancelled with its reason). Throws the body's error.
  */
 export async function pump(body: ReadableStream<Uint8Array>, res: NodeResponse, gone: AbortSignal): Promise<void> {
-  const reader = body.getReader();
+  const reader = chunksOf(body);
   let wake: (() => void) | undefined;
   const onGone = () => {
     wake?.();
-    reader.cancel(gone.reason).catch(() => {});
+    reader.cancel(gone.reason);
   };
   const onDrain = () => wake?.();
   gone.addEventListener("abort", onGone, { once: true });
   res.on("drain", onDrain);
   try {
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done || gone.aborted) break;
-      if (!(res as ServerResponse).write(value) && !gone.aborted) {
+      const chunk = await reader.read();
+      if (chunk === null || gone.aborted) break;
+      if (!(res as ServerResponse).write(chunk) && !gone.aborted) {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
       }
@@ -59,6 +60,26 @@ export async function pump(body: ReadableStream<Uint8Array>, res: NodeResponse, 
     gone.removeEventListener("abort", onGone);
     res.off("drain", onDrain);
   }
+}
+
+/** What pump() reads from: a sluice body directly, or any stream through its reader. */
+interface Chunks {
+  read(): Promise<Uint8Array | null>;
+  cancel(reason: unknown): void;
+}
+
+/**
+ * A body sluice made is read directly (one promise per chunk, no stream reader in
+ * between); any other stream through its reader.
+ */
+function chunksOf(body: ReadableStream<Uint8Array>): Chunks {
+  const direct = controlOf(body)?.takeOver();
+  if (direct) return direct;
+  const reader = body.getReader();
+  return {
+    read: () => reader.read().then((result) => (result.done ? null : result.value)),
+    cancel: (reason) => void reader.cancel(reason).catch(() => {}),
+  };
 }
 
 /**

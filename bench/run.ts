@@ -1,0 +1,192 @@
+/**
+ * `npm run bench`: every server variant as its own process on 127.0.0.1:0, driven by a
+ * separate client process (curl for throughput, Node scripts for latency and many
+ * streams); one table per runtime, medians of several runs, ratios to sluice.
+ *
+ *   npm run bench                       # everything (about 10 minutes)
+ *   npm run bench -- --quick            # fewer runs, smaller workloads (a smoke test)
+ *   npm run bench -- --runtime node --only sse,tiny
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const bin = (name: string) => `${root}node_modules/.bin/${name}`;
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const option = (name: string) => {
+  const at = args.indexOf(`--${name}`);
+  return at === -1 ? undefined : args[at + 1];
+};
+const quick = flag("quick");
+const RUNS = Number(option("runs") ?? (quick ? 3 : 7));
+const N = quick ? 30_000 : 300_000;
+const MIB = quick ? 32 : 256;
+const STREAMS = Number(option("streams") ?? (quick ? 1_000 : 10_000));
+const only = option("only")?.split(",");
+const runtimesWanted = option("runtime")?.split(",");
+
+interface Runtime {
+  name: string;
+  command: (variant: string) => [string, string[]];
+  variants: string[];
+}
+
+const runtimes: Runtime[] = [
+  {
+    name: "node",
+    command: (variant) => [process.execPath, ["--expose-gc", `${root}dist/bench/servers/node.js`, variant]],
+    variants: ["sluice", "node-http", "hono-node-pull", "hono-streamSSE"],
+  },
+  {
+    name: "deno",
+    command: (variant) => [bin("deno"), ["run", "-A", "--v8-flags=--expose-gc", `${root}bench/servers/deno.ts`, variant]],
+    variants: ["sluice", "pull", "hono-streamSSE"],
+  },
+  {
+    name: "bun",
+    command: (variant) => [bin("bun"), [`${root}bench/servers/bun.ts`, variant]],
+    variants: ["sluice", "pull", "hono-streamSSE"],
+  },
+];
+
+interface Workload {
+  name: string;
+  unit: string;
+  path: string;
+  /** Items per run, to turn seconds into a rate. */
+  items: number;
+}
+
+const workloads: Workload[] = [
+  { name: "sse", unit: "events/s", path: `/sse?n=${N}`, items: N },
+  { name: "tiny", unit: "chunks/s", path: `/tiny?n=${N}`, items: N },
+  { name: "bulk", unit: "MB/s", path: `/bulk?mib=${MIB}`, items: (MIB * 1024 * 1024) / 1e6 },
+];
+
+interface Server {
+  url: string;
+  process: ChildProcess;
+}
+
+async function start(runtime: Runtime, variant: string): Promise<Server> {
+  const [command, commandArgs] = runtime.command(variant);
+  const child = spawn(command, commandArgs, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    lines.on("line", (line) => {
+      if (line.startsWith("{")) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once("exit", (code) => reject(new Error(`${runtime.name}/${variant} exited with ${code}`)));
+  });
+  return { url, process: child };
+}
+
+function stop(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (server.process.exitCode !== null) return resolve();
+    server.process.once("exit", () => resolve());
+    server.process.kill("SIGKILL");
+  });
+}
+
+/** Seconds curl takes to read the whole body, and its size. */
+async function curl(url: string): Promise<{ seconds: number; bytes: number }> {
+  const { stdout } = await run("curl", ["-s", "-N", "-o", "/dev/null", "-w", "%{time_total} %{size_download}", url], {
+    maxBuffer: 1024 * 1024,
+  });
+  const [seconds, bytes] = stdout.trim().split(" ").map(Number);
+  return { seconds: seconds!, bytes: bytes! };
+}
+
+async function node(script: string, ...rest: string[]): Promise<Record<string, number>> {
+  const { stdout } = await run(process.execPath, [`${root}dist/bench/clients/${script}.js`, ...rest], { maxBuffer: 1024 * 1024 });
+  return JSON.parse(stdout.trim().split("\n").pop()!) as Record<string, number>;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+const format = (value: number) =>
+  value >= 100_000 ? `${(value / 1000).toFixed(0)}k` : value >= 100 ? value.toFixed(0) : value.toFixed(2);
+
+/** One table: rows of [label, value per variant], and each variant's ratio to sluice. */
+function table(title: string, variants: string[], rows: { label: string; values: number[]; higherIsBetter: boolean }[]) {
+  console.log(`\n${title}`);
+  const header = ["workload", ...variants];
+  const body = rows.map(({ label, values, higherIsBetter }) => [
+    label,
+    ...values.map((value, i) => {
+      if (i === 0 || !Number.isFinite(value)) return format(value);
+      const ratio = higherIsBetter ? values[0]! / value : value / values[0]!;
+      return `${format(value)} (sluice ${ratio.toFixed(2)}x)`;
+    }),
+  ]);
+  const widths = header.map((_, column) => Math.max(...[header, ...body].map((row) => row[column]!.length)));
+  const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(" | ")} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`);
+  for (const row of body) console.log(line(row));
+}
+
+async function bench(runtime: Runtime) {
+  const servers = new Map<string, Server>();
+  for (const variant of runtime.variants) servers.set(variant, await start(runtime, variant));
+  const rows: { label: string; values: number[]; higherIsBetter: boolean }[] = [];
+  try {
+    for (const workload of workloads.filter((w) => !only || only.includes(w.name))) {
+      const seconds = new Map<string, number[]>(runtime.variants.map((variant) => [variant, []]));
+      await curl(servers.get("sluice")!.url + workload.path.slice(1)); // warm-up
+      for (let i = 0; i < RUNS; i++) {
+        // Interleaved, so drift of a shared machine falls on every variant alike.
+        for (const variant of runtime.variants) {
+          const { seconds: s } = await curl(servers.get(variant)!.url + workload.path.slice(1));
+          seconds.get(variant)!.push(s);
+        }
+      }
+      rows.push({
+        label: `${workload.name} (${workload.unit}, median of ${RUNS})`,
+        values: runtime.variants.map((variant) => workload.items / median(seconds.get(variant)!)),
+        higherIsBetter: true,
+      });
+    }
+    if (!only || only.includes("latency")) {
+      const results = [];
+      for (const variant of runtime.variants) results.push(await node("latency", servers.get(variant)!.url, "100", quick ? "10" : "30", "100"));
+      rows.push({ label: "latency p50 (ms)", values: results.map((r) => r.p50!), higherIsBetter: false });
+      rows.push({ label: "latency p99 (ms)", values: results.map((r) => r.p99!), higherIsBetter: false });
+    }
+  } finally {
+    await Promise.all([...servers.values()].map(stop));
+  }
+  if (!only || only.includes("many")) {
+    const results = [];
+    for (const variant of runtime.variants) {
+      const server = await start(runtime, variant); // fresh: RSS per stream from a clean start
+      try {
+        results.push(await node("many", server.url, String(STREAMS)));
+      } finally {
+        await stop(server);
+      }
+    }
+    rows.push({ label: `many streams: RSS KiB/stream (${STREAMS})`, values: results.map((r) => r.rssPerStream! / 1024), higherIsBetter: false });
+    rows.push({ label: `many streams: finally ran`, values: results.map((r) => r.finallies!), higherIsBetter: true });
+  }
+  table(`${runtime.name} (${await version(runtime)})`, runtime.variants, rows);
+}
+
+async function version(runtime: Runtime): Promise<string> {
+  if (runtime.name === "node") return process.version;
+  const { stdout } = await run(bin(runtime.name), ["--version"]);
+  return stdout.split("\n")[0]!.trim();
+}
+
+console.log(`sluice benchmarks, ${new Date().toISOString().slice(0, 10)}: ${RUNS} runs each${quick ? " (quick)" : ""}; ratios are sluice's advantage (>1: sluice better)`);
+for (const runtime of runtimes.filter((r) => !runtimesWanted || runtimesWanted.includes(r.name))) await bench(runtime);
