@@ -1,0 +1,33 @@
+/**
+ * The error panel: reads /fail, whose producer throws after a few lines. The server cuts
+ * the response off, so the read rejects and the panel shows the error state.
+ * @module
+ */
+import { readLines } from "../../src/client.ts";
+import { appendLine, byId, errorText, setState, setStatus } from "./dom.ts";
+
+/** Wires the "Make the producer throw" button. */
+export function wireFailure(): void {
+  const button = byId("failure-start", HTMLButtonElement);
+  const lines = byId("failure-lines", HTMLElement);
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    lines.textContent = "";
+    setState("failure", "running", "reading…");
+    setStatus("failure", "");
+    let count = 0;
+    try {
+      for await (const line of readLines(await fetch("/fail"))) {
+        appendLine(lines, line);
+        count++;
+      }
+      setState("failure", "done", "ended cleanly");
+      setStatus("failure", `The body ended cleanly after ${count} lines: an error was hidden.`);
+    } catch (error) {
+      setState("failure", "error", "cut off");
+      setStatus("failure", `The response was cut off after ${count} lines (${errorText(error)}).`);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}

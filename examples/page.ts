@@ -1,0 +1,132 @@
+/**
+ * The demo's one page: plain HTML and CSS; its behaviour is in examples/browser/, loaded
+ * as ES modules.
+ * @module
+ */
+import { EVENTSOURCE_PARSER_URL, MAIN_MODULE_URL } from "./routes/modules.ts";
+import { DEFAULT_END_AFTER } from "./routes/sse.ts";
+
+const IMPORT_MAP = JSON.stringify({ imports: { "eventsource-parser": EVENTSOURCE_PARSER_URL } });
+
+const STYLE = `
+  :root { color-scheme: light; --ink: #1d2733; --muted: #5b6776; --line: #d9dee5; --accent: #2f7de1;
+          --ok: #1a7f37; --warn: #9a6700; --bad: #cf222e; }
+  * { box-sizing: border-box; }
+  body { margin: 0; font: 14px/1.45 system-ui, sans-serif; color: var(--ink); background: #f5f7fa; }
+  header { padding: 18px 24px 6px; }
+  header h1 { margin: 0; font-size: 22px; }
+  header p { margin: 4px 0 0; color: var(--muted); }
+  main { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 16px; padding: 16px 24px 24px; }
+  section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; min-width: 0; }
+  h2 { margin: 0 0 2px; font-size: 16px; display: flex; align-items: center; gap: 8px; }
+  .code { margin: 0 0 10px; color: var(--muted); font: 12px ui-monospace, monospace; }
+  .badge { font: 600 11px system-ui, sans-serif; padding: 2px 8px; border-radius: 10px; background: #eef1f5; color: var(--muted); }
+  [data-state=open] .badge, [data-state=running] .badge { background: #ddf4ff; color: #0969da; }
+  [data-state=done] .badge { background: #dafbe1; color: var(--ok); }
+  [data-state=reconnecting] .badge, [data-state=paused] .badge { background: #fff8c5; color: var(--warn); }
+  [data-state=error] .badge { background: #ffebe9; color: var(--bad); }
+  button { font: inherit; padding: 4px 12px; border: 1px solid var(--line); border-radius: 6px; background: #f6f8fa; cursor: pointer; }
+  button:disabled { opacity: .5; cursor: default; }
+  .box { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; background: #fbfcfd;
+         font: 12.5px/1.5 ui-monospace, monospace; white-space: pre-wrap; overflow: auto; }
+  #feed-text { height: 88px; }
+  #feed-log, #failure-lines { height: 76px; margin-top: 8px; }
+  .facts { display: flex; flex-wrap: wrap; gap: 4px 18px; margin: 8px 0 0; color: var(--muted); }
+  .facts b { color: var(--ink); font-weight: 600; }
+  .note { margin: 8px 0 0; color: var(--muted); }
+  code { font: 12.5px ui-monospace, monospace; }
+  iframe { width: 100%; height: 240px; border: 1px solid var(--line); border-radius: 6px; margin-top: 8px; background: #fff; }
+  progress { width: 100%; height: 14px; margin-top: 10px; }
+  #download-sha { word-break: break-all; }
+  table { border-collapse: collapse; width: 100%; font: 12.5px ui-monospace, monospace; }
+  td { padding: 2px 8px 2px 0; border-bottom: 1px solid #eef1f5; white-space: nowrap; }
+  td.msg { white-space: normal; width: 100%; }
+  #logs-table-wrap { height: 200px; overflow: auto; margin-top: 8px; }
+  .level-warn { color: var(--warn); } .level-error { color: var(--bad); }
+  #failure [data-role=status] { margin-top: 8px; }
+  [data-state=error] [data-role=status] { color: var(--bad); font-weight: 600; }
+`;
+
+/**
+ * The page's HTML; `origin` (e.g. `http://localhost:8000`) is shown in its curl
+ * commands. Its script passes the page's own `?endAfter=` on to /sse.
+ */
+export function pageHtml(origin: string): string {
+  return `<!doctype html>
+<html lang="en">
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>sluice demo</title>
+<style>${STYLE}</style>
+<script type="importmap">${IMPORT_MAP}</script>
+<script type="module" src="${MAIN_MODULE_URL}"></script>
+<header>
+  <h1>sluice demo</h1>
+  <p>Every panel is one streaming response from this Node server, read as it arrives.</p>
+</header>
+<main>
+  <section id="feed" data-state="idle">
+    <h2>Live events <span class="badge">idle</span></h2>
+    <p class="code">sseResponse() · EventSource · lastEventId(request)</p>
+    <div id="feed-text" class="box" aria-live="polite"></div>
+    <div class="facts">
+      <span>ids received: <b id="feed-ids">none</b></span>
+      <span id="feed-clock">waiting for a tick</span>
+    </div>
+    <div id="feed-log" class="box"></div>
+    <p class="note">The server ends each connection after ${DEFAULT_END_AFTER} tokens (<code>?endAfter=</code> on this page to change) to show the resume.</p>
+  </section>
+
+  <section id="report" data-state="idle">
+    <h2>Streamed HTML report <span class="badge">idle</span></h2>
+    <p class="code">htmlResponse() · renders while it arrives</p>
+    <button id="report-start">Stream the report</button>
+    <iframe id="report-frame" title="Streamed report"></iframe>
+  </section>
+
+  <section id="download" data-state="idle">
+    <h2>Download with progress and resume <span class="badge">idle</span></h2>
+    <p class="code">fileResponse() · fetch + readChunks() · Range / If-Range</p>
+    <button id="download-start">Download 4 MiB</button>
+    <button id="download-pause" disabled>Pause</button>
+    <button id="download-resume" disabled>Resume</button>
+    <progress id="download-progress" max="100" value="0"></progress>
+    <div class="facts">
+      <span>received: <b id="download-received">0 %</b></span>
+      <span id="download-resumed">no Range request yet</span>
+    </div>
+    <p class="facts">SHA-256: <b id="download-sha">not yet</b></p>
+    <p class="facts" data-role="status"></p>
+  </section>
+
+  <section id="logs" data-state="idle">
+    <h2>NDJSON log tail <span class="badge">idle</span></h2>
+    <p class="code">ndjsonResponse() · readNdjson()</p>
+    <button id="logs-start">Tail the log</button>
+    <div id="logs-table-wrap"><table><tbody id="logs-rows"></tbody></table></div>
+  </section>
+
+  <section id="failure" data-state="idle">
+    <h2>When the producer throws <span class="badge">idle</span></h2>
+    <p class="code">streamingResponse() · readLines() · the read rejects</p>
+    <button id="failure-start">Make the producer throw</button>
+    <div id="failure-lines" class="box"></div>
+    <p data-role="status">sluice never ends a failed stream cleanly: the client's read rejects, so a cut-off body cannot pass for a complete one.</p>
+  </section>
+
+  <section id="terminal">
+    <h2>From a terminal</h2>
+    <p class="code">the same routes, no browser</p>
+    <div class="box">URL=${origin}
+curl -N $URL/sse
+curl -N -H 'Last-Event-ID: 8' "$URL/sse?endAfter=5"
+curl -N $URL/report
+curl -N $URL/logs
+curl -r 4194000- $URL/download | wc -c
+curl -N $URL/fail; echo "curl exit $?"</div>
+    <p class="note">The last one exits with 18 (partial transfer): the producer threw, so the response was cut off.</p>
+  </section>
+</main>
+</html>
+`;
+}

@@ -1,0 +1,32 @@
+/**
+ * GET /fail: a text stream whose producer throws part-way. sluice never turns an error
+ * into a clean end: the Node adapter aborts the connection, so the client's read
+ * rejects instead of seeing a body that merely looks short.
+ * @module
+ */
+import { streamingResponse } from "../../src/index.ts";
+import { sleep } from "../sleep.ts";
+
+/** Lines sent before the producer throws. */
+export const LINES_BEFORE_FAILURE = 3;
+/** ms between two lines. */
+export const LINE_INTERVAL_MS = 300;
+
+/** The error the producer throws; its message stays on the server. */
+export class DemoFailure extends Error {
+  constructor() {
+    super("the demo producer failed on purpose (the client sees a cut-off response, not this message)");
+    this.name = "DemoFailure";
+  }
+}
+
+/** Answers GET /fail. */
+export function failRoute(request: Request): Response {
+  return streamingResponse(async function* (signal) {
+    for (let line = 1; line <= LINES_BEFORE_FAILURE; line++) {
+      yield `step ${line}: working…\n`;
+      await sleep(LINE_INTERVAL_MS, signal);
+    }
+    throw new DemoFailure();
+  }, { signal: request.signal });
+}

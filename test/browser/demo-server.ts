@@ -1,0 +1,37 @@
+/**
+ * The demo's handler on a real port for one test, with what the server saw.
+ * @module
+ */
+import { createDemo } from "../../examples/app.ts";
+import type { Trace } from "../../examples/trace.ts";
+import { serve } from "../../runtimes/node.ts";
+
+/** A running demo server. */
+export interface RunningDemo {
+  /** e.g. `http://127.0.0.1:41234/` */
+  url: URL;
+  /** Everything the server traced, in order. */
+  traces: Trace[];
+  /** The raw `Last-Event-ID` header of each SSE connection, in order (`null`: none). */
+  lastEventIdHeaders(): (string | null)[];
+  /** Report sections the producer has yielded so far. */
+  reportSectionsSent(): number[];
+  close(): Promise<void>;
+}
+
+/** Starts the demo on 127.0.0.1 and a free port. */
+export async function startDemo(): Promise<RunningDemo> {
+  const traces: Trace[] = [];
+  const server = await serve(createDemo({ trace: (trace) => traces.push(trace) }), {
+    hostname: "127.0.0.1",
+    port: 0,
+    shutdownGrace: 1_000,
+  });
+  return {
+    url: server.url,
+    traces,
+    lastEventIdHeaders: () => traces.flatMap((trace) => (trace.route === "sse" ? [trace.lastEventIdHeader] : [])),
+    reportSectionsSent: () => traces.flatMap((trace) => (trace.route === "report" ? [trace.section] : [])),
+    close: () => server.close(),
+  };
+}

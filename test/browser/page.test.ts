@@ -1,0 +1,174 @@
+/**
+ * The demo page in headless Chromium, used as a person would: its panels stream, resume,
+ * verify and fail the way the README says.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { demoBytes, FILE_SIZE } from "../../examples/routes/download.ts";
+import { LINES_BEFORE_FAILURE } from "../../examples/routes/fail.ts";
+import { LOG_ENTRIES } from "../../examples/routes/logs.ts";
+import { SECTIONS } from "../../examples/routes/report.ts";
+import { tokenText } from "../../examples/routes/sse.ts";
+import { launchChromium } from "./chromium.ts";
+import { startDemo, type RunningDemo } from "./demo-server.ts";
+import { feedIds, lastId, settledState, stateOf, textOf } from "./panels.ts";
+
+const SCREENSHOT = fileURLToPath(new URL("../../docs/demo.png", import.meta.url));
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+let browser: Browser;
+let demo: RunningDemo;
+let page: Page;
+let pageErrors: string[];
+
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+beforeEach(async () => {
+  demo = await startDemo();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  pageErrors = [];
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+});
+afterEach(async () => {
+  await page?.close();
+  await demo?.close();
+  expect(pageErrors, "uncaught errors in the page").toEqual([]);
+});
+
+async function open(query = ""): Promise<void> {
+  await page.goto(new URL(query, demo.url).href);
+  await page.waitForFunction(() => document.getElementById("feed")?.dataset.state !== "idle", null, { timeout: 5_000 });
+}
+
+describe("live events (EventSource)", () => {
+  test("tokens arrive in order, with their ids, text and tick events", async () => {
+    await open("?endAfter=0");
+    await expect.poll(async () => lastId(await feedIds(page)), { timeout: 8_000 }).toBeGreaterThanOrEqual(10);
+    const { ids, text, clock } = await page.evaluate(() => ({
+      ids: document.getElementById("feed-ids")!.textContent,
+      text: document.getElementById("feed-text")!.textContent,
+      clock: document.getElementById("feed-clock")!.textContent,
+    }));
+    const last = lastId(ids ?? "");
+    expect(ids).toBe(`1–${last}`);
+    expect(text).toBe(range(1, last).map(tokenText).join(""));
+    expect(clock).toMatch(/^tick: server time \d\d:\d\d:\d\d, \d*[05] tokens sent$/);
+    expect(demo.lastEventIdHeaders()).toEqual([null]);
+  });
+
+  test("after the server ends the stream, EventSource reconnects with Last-Event-ID: no id lost or repeated", async () => {
+    await open("?endAfter=4");
+    await expect.poll(async () => lastId(await feedIds(page)), { timeout: 10_000 }).toBeGreaterThanOrEqual(13);
+    const ids = await feedIds(page);
+    expect(ids).toBe(`1–${lastId(ids)}`);
+    expect(demo.lastEventIdHeaders().slice(0, 4)).toEqual([null, "4", "8", "12"]);
+    const log = await textOf(page, "#feed-log");
+    expect(log).toContain("stream ended: reconnecting with Last-Event-ID 4");
+    expect(log).toContain("connection 2: the server resumed after #4");
+    expect(log).toContain("connection 4: the server resumed after #12");
+  });
+});
+
+test("the HTML report shows its first section before the server has sent its last", async () => {
+  await open();
+  await page.click("#report-start");
+  const report = page.frameLocator("#report-frame");
+  await report.locator("#section-1").waitFor({ timeout: 5_000 });
+  expect(demo.reportSectionsSent()).not.toContain(SECTIONS.length);
+  expect(await report.locator("#end").count()).toBe(0);
+
+  await report.locator("#end").waitFor({ timeout: 5_000 });
+  expect(demo.reportSectionsSent()).toEqual(range(1, SECTIONS.length));
+  expect(await report.locator("section h2").allTextContents()).toEqual(SECTIONS.map(({ title }, i) => `${i + 1}. ${title}`));
+  expect(await settledState(page, "report", ["running"])).toBe("done");
+});
+
+describe("download", () => {
+  const expectedSha = () => createHash("sha256").update(demoBytes()).digest("hex");
+
+  test("the progress bar moves through the download to 100 % and the bytes' SHA-256 matches the file", async () => {
+    await open();
+    await page.click("#download-start");
+    // Part-way first: the bar follows the chunks as readChunks() yields them.
+    await page.waitForFunction(() => {
+      const value = (document.getElementById("download-progress") as HTMLProgressElement).value;
+      return value > 0 && value < 100;
+    }, null, { timeout: 5_000 });
+    expect(await settledState(page, "download", ["running"])).toBe("done");
+    expect(await page.getAttribute("#download-progress", "value")).toBe("100");
+    expect(await textOf(page, "#download-received")).toBe("100 % (4.0 MiB of 4.0 MiB)");
+    expect(await textOf(page, "#download-sha")).toBe(expectedSha());
+  });
+
+  test("a paused download resumes with a Range request (206) and gives the same file", async () => {
+    await open();
+    await page.click("#download-start");
+    await page.waitForFunction(() => (document.getElementById("download-progress") as HTMLProgressElement).value >= 20, null, {
+      timeout: 5_000,
+    });
+    await page.click("#download-pause");
+    expect(await settledState(page, "download", ["running"])).toBe("paused");
+    const pausedAt = Number(await page.getAttribute("#download-progress", "value"));
+    expect(pausedAt).toBeLessThan(100);
+
+    await page.click("#download-resume");
+    expect(await settledState(page, "download", ["paused", "running"])).toBe("done");
+    const resumed = /^resumed at byte (\d+): 206 Partial Content, bytes (\d+)-(\d+)\/(\d+)$/.exec(await textOf(page, "#download-resumed"));
+    expect(resumed, "the resume's status line").not.toBeNull();
+    const [, from, start, end, size] = resumed!.map(Number);
+    expect(from).toBeGreaterThan(0);
+    expect([start, end, size]).toEqual([from, FILE_SIZE - 1, FILE_SIZE]);
+    expect(await textOf(page, "#download-sha")).toBe(expectedSha());
+  });
+});
+
+test("the NDJSON log tail shows each entry as it arrives, all of them in order", async () => {
+  await open();
+  await page.click("#logs-start");
+  // Rows are on screen while the response is still streaming.
+  await page.waitForFunction(() => {
+    const rows = document.getElementById("logs-rows")!.childElementCount;
+    return rows > 0 && document.getElementById("logs")!.dataset.state === "running";
+  }, null, { timeout: 5_000 });
+  expect(await settledState(page, "logs", ["running"])).toBe("done");
+  const seqs = await page.$$eval("#logs-rows tr", (rows) => rows.map((row) => Number((row as HTMLElement).dataset.seq)));
+  expect(seqs).toEqual(range(1, LOG_ENTRIES));
+});
+
+test("when the producer throws, the page shows the lines sent so far and an error state, not a clean end", async () => {
+  await open();
+  await page.click("#failure-start");
+  expect(await settledState(page, "failure", ["idle", "running"])).toBe("error");
+  expect(await textOf(page, "#failure-lines")).toBe(range(1, LINES_BEFORE_FAILURE).map((n) => `step ${n}: working…`).join("\n"));
+  expect(await textOf(page, "#failure [data-role=status]")).toMatch(
+    new RegExp(`^The response was cut off after ${LINES_BEFORE_FAILURE} lines \\(TypeError: .+\\)\\.$`),
+  );
+});
+
+test("every panel works at once on the default page (screenshot: docs/demo.png)", async () => {
+  await open();
+  for (const button of ["#report-start", "#download-start", "#logs-start", "#failure-start"]) await page.click(button);
+  await page.waitForFunction(() => (document.getElementById("download-progress") as HTMLProgressElement).value >= 30, null, {
+    timeout: 5_000,
+  });
+  await page.click("#download-pause");
+  expect(await settledState(page, "download", ["running"])).toBe("paused");
+  await page.click("#download-resume");
+  expect(await settledState(page, "report", ["running"])).toBe("done");
+  expect(await settledState(page, "download", ["paused", "running"])).toBe("done");
+  expect(await settledState(page, "logs", ["running"])).toBe("done");
+  expect(await settledState(page, "failure", ["running"])).toBe("error");
+  // The default feed ends each connection after 20 tokens: wait to show one resume.
+  await expect.poll(() => textOf(page, "#feed-log"), { timeout: 10_000 }).toContain("the server resumed after #20");
+  await expect.poll(() => stateOf(page, "feed"), { timeout: 2_000 }).toBe("open");
+  mkdirSync(dirname(SCREENSHOT), { recursive: true });
+  await page.screenshot({ path: SCREENSHOT, fullPage: true });
+});

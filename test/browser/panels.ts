@@ -1,0 +1,41 @@
+/**
+ * Reading the demo page the way a person looks at it: a panel's state badge, its text.
+ * @module
+ */
+import type { Page } from "playwright-core";
+
+/** A panel's `data-state` (idle, open, running, paused, done, error…). */
+export function stateOf(page: Page, panel: string): Promise<string | null> {
+  return page.getAttribute(`#${panel}`, "data-state");
+}
+
+/**
+ * Waits until a panel leaves the states in `busy`, and returns the state it reached, so
+ * a test can say which one it expected rather than time out on the one it hoped for.
+ */
+export async function settledState(page: Page, panel: string, busy: string[], timeout = 10_000): Promise<string | null> {
+  await page.waitForFunction(
+    ({ panel, busy }) => !busy.includes(document.getElementById(panel)?.dataset.state ?? ""),
+    { panel, busy },
+    { timeout },
+  );
+  return stateOf(page, panel);
+}
+
+/** The text of `selector`, trimmed. */
+export async function textOf(page: Page, selector: string): Promise<string> {
+  return ((await page.textContent(selector)) ?? "").trim();
+}
+
+/**
+ * The ids the feed panel shows, as runs: `"1–13"` means 1, 2, …, 13 in that order; a
+ * gap, a repeat or a reordering shows as more than one run.
+ */
+export function feedIds(page: Page): Promise<string> {
+  return textOf(page, "#feed-ids");
+}
+
+/** The last id in a runs text like `"1–4, 6–9"`; 0 for `"none"`. */
+export function lastId(runs: string): number {
+  return Number(/(\d+)$/.exec(runs)?.[1] ?? 0);
+}
