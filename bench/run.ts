@@ -177,6 +177,7 @@ async function bench(runtime: Runtime) {
       }
     }
     rows.push({ label: `many streams: RSS KiB/stream (${STREAMS})`, values: results.map((r) => r.rssPerStream! / 1024), higherIsBetter: false });
+    rows.push({ label: `many streams: JS heap KiB/stream`, values: results.map((r) => r.heapPerStream! / 1024), higherIsBetter: false });
     rows.push({ label: `many streams: finally ran`, values: results.map((r) => r.finallies!), higherIsBetter: true });
   }
   table(`${runtime.name} (${await version(runtime)})`, runtime.variants, rows);

@@ -147,6 +147,9 @@ class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl {
   #writeTimer: ReturnType<typeof setTimeout> | undefined;
   #lifeTimer: ReturnType<typeof setTimeout> | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The step a keep-alive wait watches, and what wakes that wait when it settles. */
+  #watched: Step<T> | undefined;
+  #wake: (() => void) | undefined;
   #endListeners: (() => void)[] | undefined;
   readonly #onAbort = () => this.abort(this.#settings.signal!.reason);
 
@@ -262,17 +265,29 @@ class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl {
     return direct;
   }
 
-  /** Waits for `step`, or for the idle interval: false when the interval came first. */
+  /**
+   * Waits for `step`, or for the idle interval: false when the interval came first. The
+   * step gets one reaction however many intervals pass: a reaction per keep-alive would
+   * pile up on an idle stream for as long as it stays open.
+   */
   #waitOrIdle(step: Step<T>): Promise<boolean> {
     const idle = this.#config.idle;
     if (!idle) return step.promise!.then(() => true);
+    if (this.#watched !== step) {
+      this.#watched = step;
+      void step.promise!.then(() => this.#wake?.());
+    }
     return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), idle.ms);
+      const timer = setTimeout(() => {
+        this.#wake = undefined;
+        resolve(false);
+      }, idle.ms);
       this.#idleTimer = timer;
-      void step.promise!.then(() => {
+      this.#wake = () => {
+        this.#wake = undefined;
         clearTimeout(timer);
         resolve(true);
-      });
+      };
     });
   }
 
@@ -331,6 +346,7 @@ class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl {
     clearTimeout(this.#writeTimer);
     clearTimeout(this.#lifeTimer);
     clearTimeout(this.#idleTimer);
+    this.#wake = undefined;
     this.#settings.signal?.removeEventListener("abort", this.#onAbort);
     const listeners = this.#endListeners;
     this.#endListeners = undefined;

@@ -9,7 +9,7 @@ const [url = "", count = "10000"] = process.argv.slice(2);
 const target = new URL(url);
 const streams = Number(count);
 
-const stats = async () => (await (await fetch(new URL("/stats", target))).json()) as { open: number; finallies: number; rss: number };
+const stats = async () => (await (await fetch(new URL("/stats", target))).json()) as { open: number; finallies: number; rss: number; heap: number };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const before = await stats();
@@ -54,6 +54,7 @@ console.log(
   JSON.stringify({
     streams: ready,
     rssPerStream: (loaded.rss - before.rss) / streams,
+    heapPerStream: (loaded.heap - before.heap) / streams,
     finallies: after.finallies - before.finallies,
     open: after.open,
   }),

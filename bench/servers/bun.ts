@@ -9,9 +9,10 @@ declare const Bun: {
   serve(options: { port: number; hostname: string; idleTimeout: number; fetch: (request: Request) => Response | Promise<Response> }): { port: number };
 };
 /** RSS after a full GC where the runtime allows it, so garbage does not count as memory held. */
-const rss = () => {
+const memory = () => {
   (globalThis as { gc?: () => void }).gc?.();
-  return process.memoryUsage().rss;
+  const { rss, heapUsed, external } = process.memoryUsage();
+  return { rss, heap: heapUsed + external };
 };
 const announce = (port: number) => console.log(JSON.stringify({ url: `http://127.0.0.1:${port}/` }));
 // idleTimeout 0: without it Bun cuts the idle streams of the many-streams workload at 10 s.
@@ -20,13 +21,13 @@ const listen = (fetch: (request: Request) => Response | Promise<Response>) =>
 
 switch (process.argv[2]) {
   case "sluice":
-    announce((await serve(sluiceApp(rss), { port: 0, hostname: "127.0.0.1" })).port);
+    announce((await serve(sluiceApp(memory), { port: 0, hostname: "127.0.0.1" })).port);
     break;
   case "pull":
-    listen(naiveApp(rss));
+    listen(naiveApp(memory));
     break;
   case "hono-streamSSE":
-    listen(honoApp(rss).fetch);
+    listen(honoApp(memory).fetch);
     break;
   default:
     throw new Error(`unknown variant ${process.argv[2]}`);

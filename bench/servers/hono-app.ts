@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { stream, streamSSE } from "hono/streaming";
 import { bulk, idle, idleEvents, params, ticks, tiny, tokens } from "../workloads.ts";
 
-export function honoApp(rss: () => number) {
+export function honoApp(memory: () => { rss: number; heap: number }) {
   const app = new Hono();
   const query = (url: string) => params(new URL(url));
   app.get("/sse", (c) =>
@@ -34,6 +34,6 @@ export function honoApp(rss: () => number) {
       for await (const event of idleEvents(signal)) await s.writeSSE({ data: JSON.stringify(event.data) });
     }),
   );
-  app.get("/stats", (c) => c.json({ ...idle, rss: rss() }));
+  app.get("/stats", (c) => c.json({ ...idle, ...memory() }));
   return app;
 }

@@ -24,7 +24,7 @@ function naive<T>(source: AsyncIterator<T>, encode: (item: T) => Uint8Array, hea
 
 const sse = (event: { data: unknown }) => encoder.encode(sseLine(event));
 
-export function naiveApp(rss: () => number) {
+export function naiveApp(memory: () => { rss: number; heap: number }) {
   return (request: Request): Response => {
     const url = new URL(request.url);
     const { n, mib, ms } = params(url);
@@ -40,7 +40,7 @@ export function naiveApp(rss: () => number) {
       case "/idle":
         return naive(idleEvents(request.signal), sse, SSE_HEADERS, request.signal);
       case "/stats":
-        return Response.json({ ...idle, rss: rss() });
+        return Response.json({ ...idle, ...memory() });
       default:
         return new Response("not found", { status: 404 });
     }

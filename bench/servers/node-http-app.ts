@@ -14,7 +14,7 @@ async function write<T>(res: ServerResponse, headers: Record<string, string>, it
   res.end();
 }
 
-export function nodeHttpApp(rss: () => number) {
+export function nodeHttpApp(memory: () => { rss: number; heap: number }) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const { n, mib, ms } = params(url);
@@ -33,7 +33,7 @@ export function nodeHttpApp(rss: () => number) {
         case "/idle":
           return write(res, SSE_HEADERS, idleEvents(gone.signal), sseLine);
         case "/stats":
-          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ...idle, rss: rss() }));
+          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ...idle, ...memory() }));
           return Promise.resolve();
         default:
           res.writeHead(404).end();

@@ -10,25 +10,26 @@ import { nodeHttpApp } from "./node-http-app.ts";
 import { sluiceApp } from "./sluice-app.ts";
 
 /** RSS after a full GC where the runtime allows it, so garbage does not count as memory held. */
-const rss = () => {
+const memory = () => {
   (globalThis as { gc?: () => void }).gc?.();
-  return process.memoryUsage().rss;
+  const { rss, heapUsed, external } = process.memoryUsage();
+  return { rss, heap: heapUsed + external };
 };
 const announce = (port: number) => console.log(JSON.stringify({ url: `http://127.0.0.1:${port}/` }));
 
 switch (process.argv[2]) {
   case "sluice":
-    announce((await serve(sluiceApp(rss), { port: 0, hostname: "127.0.0.1" })).port);
+    announce((await serve(sluiceApp(memory), { port: 0, hostname: "127.0.0.1" })).port);
     break;
   case "node-http": {
-    const server = createServer(nodeHttpApp(rss)).listen(0, "127.0.0.1", () => announce((server.address() as AddressInfo).port));
+    const server = createServer(nodeHttpApp(memory)).listen(0, "127.0.0.1", () => announce((server.address() as AddressInfo).port));
     break;
   }
   case "hono-node-pull":
-    honoServe({ fetch: naiveApp(rss), port: 0, hostname: "127.0.0.1" }, (info) => announce(info.port));
+    honoServe({ fetch: naiveApp(memory), port: 0, hostname: "127.0.0.1" }, (info) => announce(info.port));
     break;
   case "hono-streamSSE":
-    honoServe({ fetch: honoApp(rss).fetch, port: 0, hostname: "127.0.0.1" }, (info) => announce(info.port));
+    honoServe({ fetch: honoApp(memory).fetch, port: 0, hostname: "127.0.0.1" }, (info) => announce(info.port));
     break;
   default:
     throw new Error(`unknown variant ${process.argv[2]}`);

@@ -2,7 +2,7 @@
 import { sseResponse, streamingResponse } from "../../src/index.ts";
 import { bulk, idle, idleEvents, params, ticks, tiny, tokens } from "../workloads.ts";
 
-export function sluiceApp(rss: () => number) {
+export function sluiceApp(memory: () => { rss: number; heap: number }) {
   return (request: Request): Response => {
     const url = new URL(request.url);
     const { n, mib, ms, keepAlive } = params(url);
@@ -19,7 +19,7 @@ export function sluiceApp(rss: () => number) {
       case "/idle":
         return sseResponse(idleEvents, { signal, keepAlive });
       case "/stats":
-        return Response.json({ ...idle, rss: rss() });
+        return Response.json({ ...idle, ...memory() });
       default:
         return new Response("not found", { status: 404 });
     }
