@@ -128,7 +128,8 @@ interface Settings {
  */
 class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl {
   state: BodyControl["state"] = "open";
-  stream!: ReadableStream<Uint8Array>;
+  /** The stream this body feeds; dropped once an adapter takes over, so it can be collected. */
+  stream: ReadableStream<Uint8Array> | undefined;
   readonly highWaterMark: number;
   /** The producer's signal: aborted whenever the source is stopped early. */
   readonly #producer = new AbortController();
@@ -175,6 +176,7 @@ class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl {
   /** Produces one chunk (items joined, or a keep-alive) and hands it to the sink. */
   async pull(): Promise<void> {
     clearTimeout(this.#writeTimer);
+    this.#writeTimer = undefined;
     if (this.#ended) return;
     let chunk = this.#primed;
     this.#primed = undefined;
@@ -258,8 +260,10 @@ class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl {
   }
 
   takeOver(): DirectReader | undefined {
-    if (this.#cursor !== undefined || this.#ended || this.highWaterMark > 0 || this.stream.locked) return undefined;
-    this.stream.getReader(); // locked: the stream itself is never read from now on
+    const stream = this.stream;
+    if (!stream || stream.locked || this.#cursor !== undefined || this.#ended || this.highWaterMark > 0) return undefined;
+    stream.getReader(); // locked: the stream itself is never read from now on
+    this.stream = undefined;
     const direct = new DirectReader(this);
     this.#sink = direct;
     return direct;
