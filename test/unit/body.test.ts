@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { controlOf } from "../../src/body.ts";
 import { StreamAbortError, toStream } from "../../src/index.ts";
 import { chunksOf, decoder, deferred, sleep, textChunks, tracked, untilAborted, within } from "./helpers.ts";
 
@@ -429,5 +430,64 @@ describe("errors", () => {
       }),
     };
     await expect(new Response(toStream(iterable)).text()).rejects.toThrow("sync boom");
+  });
+});
+
+describe("direct reading (the Node adapter's path)", () => {
+  test("takeOver() reads the same chunks as the stream would, then null, and locks the stream", async () => {
+    const stream = toStream(async function* () {
+      yield "a";
+      await sleep(1);
+      yield "b";
+    });
+    const direct = controlOf(stream)!.takeOver()!;
+    expect(stream.locked).toBe(true);
+    const chunks: string[] = [];
+    for (let chunk = await direct.read(); chunk !== null; chunk = await direct.read()) chunks.push(decoder.decode(chunk));
+    expect(chunks).toEqual(["a", "b"]);
+  });
+
+  test("takeOver() is refused once the stream has been read, or with a highWaterMark", async () => {
+    const read = toStream(["x", "y"]);
+    await read.getReader().read();
+    expect(controlOf(read)!.takeOver()).toBeUndefined();
+    expect(controlOf(toStream(["x"], { highWaterMark: 10 }))!.takeOver()).toBeUndefined();
+  });
+
+  test("a throwing source rejects the direct read, after the chunks before it", async () => {
+    const direct = controlOf(toStream(async function* () {
+      yield "ok";
+      await sleep(1);
+      throw new Error("direct boom");
+    }))!.takeOver()!;
+    expect(decoder.decode((await direct.read())!)).toBe("ok");
+    await expect(direct.read()).rejects.toThrow("direct boom");
+  });
+
+  test("cancel() stops the producer and runs its finally; a pending read ends with null", async () => {
+    const { state, producer } = tracked(async function* (signal) {
+      yield "first";
+      await untilAborted(signal);
+    });
+    const direct = controlOf(toStream(producer))!.takeOver()!;
+    await direct.read();
+    const pending = direct.read();
+    direct.cancel(new Error("client left"));
+    expect(await pending).toBeNull();
+    await within(state.finished.promise, 500, "the producer's finally");
+  });
+
+  test("abort() (server shutdown) rejects a pending direct read with the reason", async () => {
+    const stream = toStream(async function* (signal) {
+      yield "first";
+      await untilAborted(signal);
+    });
+    const control = controlOf(stream)!;
+    const direct = control.takeOver()!;
+    await direct.read();
+    const pending = direct.read();
+    const reason = new StreamAbortError("shutdown", "bye");
+    control.abort(reason);
+    await expect(pending).rejects.toBe(reason);
   });
 });
