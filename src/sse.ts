@@ -111,7 +111,7 @@ export function formatEvent(item: SSEItem): string {
 export function sseResponse(source: Source<SSEItem>, init?: SSEResponseInit): Response {
   const keepAlive = init?.keepAlive ?? DEFAULT_KEEP_ALIVE;
   if (keepAlive !== false && (typeof keepAlive !== "number" || !(keepAlive >= 0) || keepAlive === Infinity)) {
-    throw new RangeError(`sluice: \`keepAlive\` must be a number of ms > 0, or false for none, got ${quote(keepAlive)}.`);
+    throw new RangeError(`sluice: \`keepAlive\` must be a number of ms (0 or false: no keep-alive), got ${quote(keepAlive)}.`);
   }
   return respond(
     source,
