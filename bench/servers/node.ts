@@ -8,14 +8,7 @@ import { honoApp } from "./hono-app.ts";
 import { naiveApp } from "./naive-app.ts";
 import { nodeHttpApp } from "./node-http-app.ts";
 import { sluiceApp } from "./sluice-app.ts";
-
-/** RSS after a full GC where the runtime allows it, so garbage does not count as memory held. */
-const memory = () => {
-  (globalThis as { gc?: () => void }).gc?.();
-  const { rss, heapUsed, external } = process.memoryUsage();
-  return { rss, heap: heapUsed + external };
-};
-const announce = (port: number) => console.log(JSON.stringify({ url: `http://127.0.0.1:${port}/` }));
+import { announce, memory } from "./common.ts";
 
 switch (process.argv[2]) {
   case "sluice":
