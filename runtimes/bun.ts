@@ -13,6 +13,7 @@ import {
   checkPath,
   checkServeOptions,
   closeOnAbort,
+  rejectBadUrl,
   serverUrl,
   shutdownReason,
   type FetchHandler,
@@ -67,6 +68,8 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
     port,
     ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
     async fetch(request, server) {
+      const bad = rejectBadUrl(request);
+      if (bad) return bad;
       const response = natively(asResponse(await handler(request)));
       if (response.body !== null) server.timeout(request, 0); // a quiet stream must not be cut at 10 s
       const control = controlOf(response.body);

@@ -14,6 +14,7 @@ import {
   checkServeOptions,
   closeOnAbort,
   OpenResponses,
+  rejectBadUrl,
   serverUrl,
   shutdownReason,
   type FetchHandler,
@@ -101,6 +102,8 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
 }
 
 async function respond(handler: FetchHandler, incoming: Request, info: DenoServeInfo, open: OpenResponses): Promise<Response> {
+  const bad = rejectBadUrl(incoming);
+  if (bad) return bad;
   const client = new AbortController();
   let response: Response | undefined;
   const ended = open.add((reason) => {

@@ -9,7 +9,7 @@
  * @module
  */
 import { controlOf } from "../src/body.ts";
-import { asResponse, checkHandler } from "../src/adapter.ts";
+import { asResponse, checkHandler, rejectBadUrl } from "../src/adapter.ts";
 
 /** The part of the Workers `ExecutionContext` used here. */
 export interface WorkerContext {
@@ -41,6 +41,8 @@ export function worker<Env = unknown>(handler: WorkerHandler<Env>): {
   checkHandler(handler, "(request, env, ctx) => Response");
   return {
     async fetch(request, env, ctx) {
+      const bad = rejectBadUrl(request);
+      if (bad) return bad;
       const response = asResponse(await handler(request, env, ctx));
       const body = response.body;
       if (body === null) return response;

@@ -136,3 +136,13 @@ export function closeOnAbort(signal: AbortSignal | undefined, close: () => Promi
   if (signal.aborted) void close();
   else signal.addEventListener("abort", () => void close(), { once: true });
 }
+
+/**
+ * A 400 for a request whose URL cannot be parsed (a `Host` header such as `a b`), which
+ * some runtimes pass on as it is; `undefined` for every well-formed request. Handlers
+ * then never see a `request.url` that `new URL()` rejects.
+ */
+export function rejectBadUrl(request: Request): Response | undefined {
+  if (URL.canParse(request.url)) return undefined;
+  return new Response("Bad Request", { status: 400, headers: { "content-type": "text/plain; charset=utf-8" } });
+}

@@ -32,7 +32,7 @@ export function writeHead(res: NodeResponse, response: Response): void {
 
 /**
  * Pumps `body` into `res`, waiting for `drain` whenever a write is refused, so a slow
- * client slows the producer. Returns when the body is written and `res` ended, or at once
+ * client slows the producer, or for the body to end (a stalled client's writeTimeout). Returns when the body is written and `res` ended, or at once
  * when `gone` aborts (the body is then cancelled with its reason). Throws the body's error.
  */
 export async function pump(body: ReadableStream<Uint8Array>, res: NodeResponse, gone: AbortSignal): Promise<void> {
@@ -45,6 +45,9 @@ export async function pump(body: ReadableStream<Uint8Array>, res: NodeResponse, 
   const onDrain = () => wake?.();
   gone.addEventListener("abort", onGone, { once: true });
   res.on("drain", onDrain);
+  // A body that ends while we wait for `drain` (its writeTimeout: a stalled client) must
+  // not leave us waiting: the next read reports why, and the connection is dropped.
+  controlOf(body)?.onEnd(onDrain);
   try {
     for (;;) {
       const chunk = await reader.read();
