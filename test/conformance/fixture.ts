@@ -15,9 +15,13 @@ import {
   type FileLike,
   type ServerSentEvent,
 } from "../../src/index.ts";
+import { stressRoute, type StressHost } from "../stress/routes.ts";
 
-/** What a host process adds to the portable fixture: its runtime's files and memory. */
-export const host: { openFile?: (path: string) => Promise<FileLike>; rss?: () => number } = {};
+/**
+ * What a host process adds to the portable fixture: its runtime's files and memory, and
+ * for the stress suite (test/stress) its heap after GC and its adapter.
+ */
+export const host: { openFile?: (path: string) => Promise<FileLike>; rss?: () => number } & StressHost = {};
 
 export interface Stats {
   started: number;
@@ -206,6 +210,10 @@ export async function fixture(request: Request): Promise<Response> {
       return host.rss ? Response.json({ rss: host.rss() }) : new Response("not measured here", { status: 501 });
     default:
       if (url.pathname.startsWith("/auto/")) return auto(request);
+      if (url.pathname.startsWith("/stress/")) {
+        const response = await stressRoute(request, host); // npm run test:stress
+        if (response) return response;
+      }
       return new Response("not found", { status: 404 });
   }
 }

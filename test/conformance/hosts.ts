@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Stats } from "./fixture.ts";
+import type { StressStats } from "../stress/routes.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const bin = (name: string) => `${root}node_modules/.bin/${name}`;
@@ -13,20 +14,53 @@ const bin = (name: string) => `${root}node_modules/.bin/${name}`;
 export interface RunningHost {
   url: URL;
   /** Closes the server the way users do (`server.close()`); undefined where there is none. */
-  close?: () => Promise<{ ms: number; stats: Record<string, Stats> }>;
+  close?: () => Promise<Closed>;
+  /**
+   * Closes the server like `close`, then lets the process end by itself (no `exit()`):
+   * `exited` settles only if close() left nothing running in it.
+   */
+  shutdown?: () => Promise<Closed & { exited: Promise<{ code: number | null; signal: string | null }> }>;
+  /** What the process wrote to stderr, where `StartOptions.quiet` kept it. */
+  stderr?: () => string;
+  /** The host's process id, where it has its own process. */
+  pid?: number;
   stop(): Promise<void>;
+}
+
+export interface Closed {
+  ms: number;
+  stats: Record<string, Stats>;
+  stress: Record<string, StressStats>;
+}
+
+/** For the stress suite: environment for the host process, and stderr kept rather than shown. */
+export interface StartOptions {
+  env?: Record<string, string>;
+  quiet?: boolean;
 }
 
 export interface Host {
   name: string;
-  start(): Promise<RunningHost>;
+  start(options?: StartOptions): Promise<RunningHost>;
   /** What this host cannot do, each with the reason; its tests say so rather than pass. */
-  cannot?: Partial<Record<"close" | "truncate" | "files", string>>;
+  cannot?: Partial<Record<"close" | "truncate" | "files" | "heap", string>>;
 }
 
 /** Starts `command`, waits for its `{"url"}` line, and talks to it over stdin/stdout. */
-async function processHost(command: string, args: string[]): Promise<RunningHost> {
-  const child = spawn(command, args, { cwd: root, stdio: ["pipe", "pipe", "inherit"] });
+async function processHost(command: string, args: string[], options: StartOptions = {}): Promise<RunningHost> {
+  const child = spawn(command, args, {
+    cwd: root,
+    stdio: ["pipe", "pipe", options.quiet ? "pipe" : "inherit"],
+    env: { ...process.env, ...options.env },
+  });
+  let stderr = "";
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (text: string) => {
+    stderr = (stderr + text).slice(-200_000); // the end is what explains a failure
+  });
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   const lines = createInterface({ input: child.stdout! });
   const waiting: ((line: Record<string, unknown>) => void)[] = [];
   lines.on("line", (line) => {
@@ -42,14 +76,22 @@ async function processHost(command: string, args: string[]): Promise<RunningHost
     next(),
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${command} did not start in 20 s`)), 20_000)),
   ]);
+  const closeWith = async (command: string): Promise<Closed> => {
+    const answer = next();
+    child.stdin!.write(`${command}\n`);
+    const { ms, stats, stress } = await answer;
+    return { ms: ms as number, stats: stats as Record<string, Stats>, stress: stress as Record<string, StressStats> };
+  };
   return {
     url: new URL(first.url as string),
-    close: async () => {
-      const answer = next();
-      child.stdin!.write("close\n");
-      const { ms, stats } = await answer;
-      return { ms: ms as number, stats: stats as Record<string, Stats> };
+    close: () => closeWith("close"),
+    shutdown: async () => {
+      const closed = await closeWith("shutdown");
+      child.stdin!.end();
+      return { ...closed, exited };
     },
+    stderr: () => stderr,
+    ...(child.pid === undefined ? {} : { pid: child.pid }),
     stop: () => stopChild(child),
   };
 }
@@ -64,22 +106,27 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 export const node: Host = {
   name: "node",
-  start: () => processHost(process.execPath, ["dist/test/conformance/hosts/node.js"]),
+  start: (options) => processHost(process.execPath, ["--expose-gc", "dist/test/conformance/hosts/node.js"], options),
 };
 
 export const deno: Host = {
   name: "deno",
-  start: () => processHost(bin("deno"), ["run", "--allow-net", "--allow-env", "--allow-read", "--no-prompt", "test/conformance/hosts/deno.ts"]),
+  start: (options) =>
+    processHost(
+      bin("deno"),
+      ["run", "--allow-net", "--allow-env", "--allow-read", "--no-prompt", "--v8-flags=--expose-gc", "test/conformance/hosts/deno.ts"],
+      options,
+    ),
 };
 
 export const bun: Host = {
   name: "bun",
-  start: () => processHost(bin("bun"), ["test/conformance/hosts/bun.ts"]),
+  start: (options) => processHost(bin("bun"), ["test/conformance/hosts/bun.ts"], options),
 };
 
 export const honoNode: Host = {
   name: "hono-node",
-  start: () => processHost(process.execPath, ["dist/test/conformance/hosts/hono-node.js"]),
+  start: (options) => processHost(process.execPath, ["dist/test/conformance/hosts/hono-node.js"], options),
   cannot: {
     close:
       "@hono/node-server's close() is Node's server.close(), which waits for open streams forever; " +
@@ -92,9 +139,16 @@ export const WORKER_FLAGS = ["enable_request_signal"];
 
 export const workerd: Host = {
   name: "workerd",
-  async start() {
+  async start(options = {}) {
     const { Miniflare } = await import("miniflare");
+    let stderr = "";
+    const keep = (stream: NodeJS.ReadableStream) => {
+      stream.setEncoding("utf8");
+      stream.on("data", (text: string) => (stderr = (stderr + text).slice(-200_000)));
+    };
     const mf = new Miniflare({
+      // quiet: workerd's own output (it logs every errored body) is kept, not shown.
+      ...(options.quiet ? { handleRuntimeStdio: (out: NodeJS.ReadableStream, err: NodeJS.ReadableStream) => (keep(out), keep(err)) } : {}),
       modules: true,
       modulesRoot: `${root}dist`,
       modulesRules: [{ type: "ESModule", include: ["**/*.js"] }], // the build is ESM throughout
@@ -105,11 +159,12 @@ export const workerd: Host = {
       port: 0,
     });
     const url = await mf.ready;
-    return { url: new URL(url), stop: () => mf.dispose() };
+    return { url: new URL(url), stderr: () => stderr, stop: () => mf.dispose() };
   },
   cannot: {
     close: "a Worker has no server to close: workerd owns the process and its shutdown",
     files: "a Worker has no file system, so sluice/workers has no openFile()",
+    heap: "a Worker can neither trigger a GC nor read its heap",
     truncate:
       "workerd ends an errored body with a clean chunked terminator (cloudflare/workerd#6818); " +
       "use onError to send an in-band error marker there",

@@ -1,8 +1,10 @@
 import process from "node:process";
 import { openFile, serve } from "../../../runtimes/deno.ts";
 import { fixture, host } from "../fixture.ts";
-import { controlled } from "./control.ts";
+import { controlled, heapAfterGc, shutdownGrace } from "./control.ts";
 
 host.openFile = openFile;
 host.rss = () => process.memoryUsage().rss;
-controlled(await serve(fixture, { port: 0, hostname: "127.0.0.1", shutdownGrace: 2_000 }));
+host.heap = heapAfterGc; // started with --v8-flags=--expose-gc (hosts.ts)
+host.adapter = { serve: serve as never, openFile: openFile as never };
+controlled(await serve(fixture, { port: 0, hostname: "127.0.0.1", shutdownGrace }));

@@ -1,0 +1,4 @@
+import { bun } from "../conformance/hosts.ts";
+import { stress } from "./scenarios.ts";
+
+stress(bun);

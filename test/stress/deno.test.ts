@@ -1,0 +1,4 @@
+import { deno } from "../conformance/hosts.ts";
+import { stress } from "./scenarios.ts";
+
+stress(deno);

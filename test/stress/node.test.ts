@@ -1,0 +1,4 @@
+import { node } from "../conformance/hosts.ts";
+import { stress } from "./scenarios.ts";
+
+stress(node);
