@@ -136,6 +136,9 @@ export function sseResponse(source: Source<SSEItem>, init?: SSEResponseInit): Re
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#the-last-event-id-header
  */
 export function lastEventId(request: Request): string | undefined {
+  if (typeof request?.headers?.get !== "function") {
+    throw new TypeError(`sluice: lastEventId() takes the Request being answered, got ${describe(request)}.`);
+  }
   const header = request.headers.get("last-event-id");
   if (header) return header;
   try {

@@ -269,6 +269,10 @@ describe("lastEventId", () => {
   test("is undefined when the client sent neither", () => {
     expect(lastEventId(new Request("http://x/events"))).toBeUndefined();
   });
+
+  test("something other than a Request is a TypeError saying what it takes", () => {
+    expect(() => lastEventId(undefined as never)).toThrow(/lastEventId\(\) takes the Request being answered, got undefined/);
+  });
 });
 
 describe("keep-alive memory", () => {
