@@ -16,6 +16,7 @@ import {
   type ServerSentEvent,
 } from "../../src/index.ts";
 import { stressRoute, type StressHost } from "../stress/routes.ts";
+import { sleep } from "./sleep.ts";
 
 /**
  * What a host process adds to the portable fixture: its runtime's files and memory, and
@@ -49,17 +50,6 @@ function statsOf(key: string): Stats {
 /** Every stats entry, for a host to print when it closes. */
 export function allStats(): Record<string, Stats> {
   return Object.fromEntries(stats);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
-  });
 }
 
 /** The SSE events of `/sse`, as the client must read them back. */

@@ -6,6 +6,7 @@
  */
 import { fileResponse, sseResponse, streamingResponse, type SSEItem } from "../../src/index.ts";
 import { runBattery, type Adapter } from "./battery.ts";
+import { sleep } from "../conformance/sleep.ts";
 
 /** What a host process lends the stress routes: its runtime's memory figures and adapter. */
 export interface StressHost {
@@ -90,17 +91,6 @@ function counted<T>(key: string, record: string | undefined, body: (signal: Abor
       open--;
     }
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
-  });
 }
 
 /** Byte `i` of the `/stress/pattern` body with `seed`: a client checks every byte and its place. */
