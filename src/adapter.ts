@@ -3,7 +3,7 @@
  * streams that a graceful `close()` needs.
  * @module
  */
-import { describe, StreamAbortError } from "./errors.ts";
+import { checkNonNegative, describe, StreamAbortError } from "./errors.ts";
 
 /** A web-standard request handler: the one shape every adapter hosts. */
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
@@ -93,10 +93,8 @@ export function checkServeOptions(options: ServeOptions): Required<Pick<ServeOpt
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new RangeError(`sluice: \`port\` must be an integer from 0 to 65535 (0 = any free port), got ${String(port)}.`);
   }
-  const shutdownGrace = options.shutdownGrace ?? DEFAULT_SHUTDOWN_GRACE;
-  if (typeof shutdownGrace !== "number" || !(shutdownGrace >= 0) || shutdownGrace === Infinity) {
-    throw new RangeError(`sluice: \`shutdownGrace\` must be a finite number of ms >= 0, got ${String(shutdownGrace)}.`);
-  }
+  const shutdownGrace =
+    checkNonNegative("shutdownGrace", options.shutdownGrace, "ms", "0 aborts open streams at once.") ?? DEFAULT_SHUTDOWN_GRACE;
   return { port, shutdownGrace };
 }
 

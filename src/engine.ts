@@ -46,6 +46,8 @@ export class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl
   readonly #open: OpenCursor<T>;
   readonly #config: BodyConfig<T>;
   readonly #settings: Settings;
+  /** Bytes one chunk may join: 0 (never join) for bodies whose items are already sized. */
+  readonly #batchBytes: number;
   #sink!: Sink;
   #cursor: Cursor<T> | undefined;
   /** A `next()` started by the last pull and not yet sent: the one item run ahead. */
@@ -68,6 +70,7 @@ export class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl
     this.#open = open;
     this.#settings = settings;
     this.#config = config;
+    this.#batchBytes = config.join === false ? 0 : BATCH_BYTES;
     this.highWaterMark = settings.highWaterMark;
   }
 
@@ -103,7 +106,6 @@ export class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl
         }
         if (this.#ended) return;
         const batch = new Batch();
-        const batchBytes = this.#config.join === false ? 0 : BATCH_BYTES;
         for (;;) {
           if (step.failed) {
             if (batch.count === 0) throw step.error;
@@ -122,7 +124,7 @@ export class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl
             this.#pending = failedStep(error); // send the good items first
             break;
           }
-          if (batch.size >= batchBytes || batch.count >= BATCH_ITEMS) break;
+          if (batch.size >= this.#batchBytes || batch.count >= BATCH_ITEMS) break;
           step = advance(this.#cursor!);
           for (let tick = 0; tick < READY_TICKS && !step.settled; tick++) await undefined;
           if (this.#ended) return;

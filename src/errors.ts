@@ -65,15 +65,18 @@ export function describe(value: unknown): string {
 
 /**
  * Checks a numeric option: a finite, non-negative number of milliseconds or bytes.
+ * `hint` ends the message with what the option's special values mean.
  * @internal
  */
-export function checkNonNegative(name: string, value: unknown, unit: string): number | undefined {
+export function checkNonNegative(
+  name: string,
+  value: unknown,
+  unit: string,
+  hint = unit === "ms" ? "Leave it out (or use 0) for no limit." : "Leave it out for the default.",
+): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !(value >= 0) || value === Infinity) {
-    throw new RangeError(
-      `sluice: \`${name}\` must be a finite number of ${unit} >= 0, got ${quote(value)}. ` +
-        (unit === "ms" ? `Leave it out (or use 0) for no limit.` : `Leave it out for the default.`),
-    );
+    throw new RangeError(`sluice: \`${name}\` must be a finite number of ${unit} >= 0, got ${quote(value)}. ${hint}`);
   }
   return value;
 }

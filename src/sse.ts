@@ -7,7 +7,7 @@
  * @module
  */
 import { asBytes, encodeText, type Encoder } from "./encode.ts";
-import { describe, quote } from "./errors.ts";
+import { checkNonNegative, describe, quote } from "./errors.ts";
 import { jsonText, respond } from "./response.ts";
 import type { Source, StreamingResponseInit } from "./types.ts";
 
@@ -109,10 +109,10 @@ export function formatEvent(item: SSEItem): string {
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
 export function sseResponse(source: Source<SSEItem>, init?: SSEResponseInit): Response {
-  const keepAlive = init?.keepAlive ?? DEFAULT_KEEP_ALIVE;
-  if (keepAlive !== false && (typeof keepAlive !== "number" || !(keepAlive >= 0) || keepAlive === Infinity)) {
-    throw new RangeError(`sluice: \`keepAlive\` must be a number of ms (0 or false: no keep-alive), got ${quote(keepAlive)}.`);
-  }
+  const keepAlive =
+    init?.keepAlive === false
+      ? false
+      : (checkNonNegative("keepAlive", init?.keepAlive, "ms", "Use 0 or false for no keep-alive.") ?? DEFAULT_KEEP_ALIVE);
   return respond(
     source,
     init,
