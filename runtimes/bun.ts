@@ -8,12 +8,10 @@
  * @module
  */
 import {
-  asResponse,
   checkHandler,
   checkPath,
   checkServeOptions,
   closeOnAbort,
-  rejectBadUrl,
   serverUrl,
   shutdownReason,
   type FetchHandler,
@@ -22,6 +20,7 @@ import {
 } from "../src/adapter.ts";
 import { controlOf, type BodyControl } from "../src/body.ts";
 import { encodeText } from "../src/encode.ts";
+import { finishResponse, rejectBadRequest, type RuntimeTraits } from "../src/exchange.ts";
 import { fileRangeOf } from "../src/file.ts";
 import { NotFoundError } from "../src/errors.ts";
 import type { FileLike } from "../src/file.ts";
@@ -47,7 +46,8 @@ interface BunGlobal {
 }
 
 const bun = () => (globalThis as unknown as { Bun: BunGlobal }).Bun;
-const SSE_OPEN = encodeText(":\n\n");
+/** Bun's fetch decodes these codings and keeps the header (see finishResponse). */
+const BUN: RuntimeTraits = { decodes: new Set(["gzip", "x-gzip", "deflate", "br", "zstd"]) };
 
 /**
  * Serves `handler` with `Bun.serve`.
@@ -68,13 +68,13 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
     port,
     ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
     async fetch(request, server) {
-      const bad = rejectBadUrl(request);
+      const bad = rejectBadRequest(request);
       if (bad) return bad;
-      const response = natively(asResponse(await handler(request)));
+      const response = natively(finishResponse(await handler(request), request, BUN));
       if (response.body !== null) server.timeout(request, 0); // a quiet stream must not be cut at 10 s
       const control = controlOf(response.body);
       if (control) {
-        if (response.headers.get("content-type")?.startsWith("text/event-stream")) control.prime(SSE_OPEN);
+        if (response.headers.get("content-type")?.startsWith("text/event-stream")) control.prime(encodeText(":\n\n")); // bytes of its own for each stream
         open.add(control);
         control.onEnd(() => open.delete(control));
       }

@@ -8,13 +8,11 @@
  * @module
  */
 import {
-  asResponse,
   checkHandler,
   checkPath,
   checkServeOptions,
   closeOnAbort,
   OpenResponses,
-  rejectBadUrl,
   serverUrl,
   shutdownReason,
   type FetchHandler,
@@ -22,6 +20,7 @@ import {
   type Server,
 } from "../src/adapter.ts";
 import { controlOf } from "../src/body.ts";
+import { finishResponse, rejectBadRequest, whenBodyEnds, type RuntimeTraits } from "../src/exchange.ts";
 import { fileRangeOf } from "../src/file.ts";
 import { NotFoundError, StreamAbortError } from "../src/errors.ts";
 import type { FileLike } from "../src/file.ts";
@@ -58,6 +57,9 @@ interface DenoGlobal {
 }
 
 const deno = () => (globalThis as unknown as { Deno: DenoGlobal }).Deno;
+
+/** Deno's fetch decodes these codings and keeps the header (see finishResponse). */
+const DENO: RuntimeTraits = { decodes: new Set(["gzip", "x-gzip", "deflate", "br"]) };
 
 /**
  * Serves `handler` with `Deno.serve`.
@@ -102,30 +104,21 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
 }
 
 async function respond(handler: FetchHandler, incoming: Request, info: DenoServeInfo, open: OpenResponses): Promise<Response> {
-  const bad = rejectBadUrl(incoming);
+  const bad = rejectBadRequest(incoming);
   if (bad) return bad;
   const client = new AbortController();
   let response: Response | undefined;
+  /** The body was read to its end: Deno aborts the signal after that too, and it then means nothing. */
+  let complete = false;
   const ended = open.add((reason) => {
     client.abort(reason);
     controlOf(response?.body ?? null)?.abort(reason);
   });
   info.completed.then(ended, ended);
-  incoming.signal.addEventListener(
-    "abort",
-    () => {
-      // Only "client gone" while the response is incomplete: before the handler returned,
-      // or while a body sluice made is still open. (A foreign body is cancelled by Deno.)
-      const control = controlOf(response?.body ?? null);
-      if (response === undefined || (control !== undefined && control.state !== "done")) {
-        client.abort(incoming.signal.reason);
-      }
-    },
-    { once: true },
-  );
+  incoming.signal.addEventListener("abort", () => complete || client.abort(incoming.signal.reason), { once: true });
   const request = new Request(incoming, { signal: client.signal });
-  response = await natively(asResponse(await handler(request)));
-  return response;
+  response = await natively(finishResponse(await handler(request), request, DENO));
+  return (response = whenBodyEnds(response, (whole) => (complete = whole)));
 }
 
 function isAbort(error: unknown): boolean {

@@ -9,7 +9,8 @@
  * @module
  */
 import { controlOf } from "../src/body.ts";
-import { asResponse, checkHandler, rejectBadUrl } from "../src/adapter.ts";
+import { checkHandler } from "../src/adapter.ts";
+import { finishResponse, rejectBadRequest, whenBodyEnds, type RuntimeTraits } from "../src/exchange.ts";
 
 /** The part of the Workers `ExecutionContext` used here. */
 export interface WorkerContext {
@@ -26,6 +27,19 @@ export type WorkerHandler<Env = unknown> = (request: Request, env: Env, ctx: Wor
 const COMPRESSED = /^(text\/(plain|html|css|javascript|xml|csv)|application\/(json|javascript|xml))\b/;
 
 /**
+ * workerd's fetch hands a Worker the decoded body under the upstream's
+ * `content-encoding`, and encodes it again when the Worker returns it: nothing to correct.
+ */
+const WORKERD: RuntimeTraits = { decodes: new Set() };
+
+/**
+ * How long a request is kept alive, after its body ended, for its source to finish: a
+ * generator stopped while it awaits a timer returns only when the timer fires, and
+ * workerd drops the timers of a request it considers done. Workers allow 30 s of
+ * `waitUntil` after a response.
+ */
+const SETTLE_MS = 30_000;
+/**
  * Wraps a fetch handler for `export default`.
  *
  * @example
@@ -41,25 +55,39 @@ export function worker<Env = unknown>(handler: WorkerHandler<Env>): {
   checkHandler(handler, "(request, env, ctx) => Response");
   return {
     async fetch(request, env, ctx) {
-      const bad = rejectBadUrl(request);
+      const bad = rejectBadRequest(request);
       if (bad) return bad;
-      const response = asResponse(await handler(request, env, ctx));
-      const body = response.body;
-      if (body === null) return response;
-      if (request.method === "HEAD") {
-        // workerd would read (and discard) the body for as long as the connection lasts.
-        body.cancel(new Error("sluice: a HEAD response has no body")).catch(() => {});
-        return new Response(null, response);
+      // HEAD: workerd would read (and discard) the body for as long as the connection lasts.
+      const response = finishResponse(await handler(request, env, ctx), request, WORKERD);
+      if (response.body === null) return response;
+      const control = controlOf(response.body);
+      let sent = response;
+      if (control) {
+        // Kept alive until the source has finished too, not just the body: a generator
+        // stopped in `await sleep()` returns only when its timer fires.
+        const ended = new Promise<void>((resolve) => control.onEnd(resolve));
+        ctx?.waitUntil?.(ended.then(() => settledWithin(control.settled(), SETTLE_MS)));
+        request.signal?.addEventListener("abort", () => control.abort(request.signal.reason), { once: true });
+      } else {
+        // A body sluice did not make: read through a pass-through, so the request stays
+        // alive (workerd runs no timer of a returned request otherwise, so a stream that
+        // waits on one would never produce) and ends when its client leaves.
+        let finished!: () => void;
+        ctx?.waitUntil?.(new Promise<void>((resolve) => (finished = resolve)));
+        sent = whenBodyEnds(response, () => finished(), request.signal);
       }
-      const control = controlOf(body);
-      if (!control) return response;
-      ctx?.waitUntil?.(new Promise<void>((resolve) => control.onEnd(resolve)));
-      request.signal?.addEventListener("abort", () => control.abort(request.signal.reason), { once: true });
-      const type = response.headers.get("content-type") ?? "";
-      if (response.headers.has("content-encoding") || !COMPRESSED.test(type)) return response;
-      const headers = new Headers(response.headers);
+      const type = sent.headers.get("content-type") ?? "";
+      if (sent.headers.has("content-encoding") || !COMPRESSED.test(type)) return sent;
+      const headers = new Headers(sent.headers);
       headers.set("content-encoding", "identity");
-      return new Response(body, { status: response.status, statusText: response.statusText, headers });
+      return new Response(sent.body, { status: sent.status, statusText: sent.statusText, headers });
     },
   };
+}
+
+/** `settled`, or `ms` later if it takes longer. */
+function settledWithin(settled: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([settled, late]).finally(() => clearTimeout(timer));
 }

@@ -110,15 +110,6 @@ export function checkPath(path: unknown): asserts path is string {
   if (typeof path !== "string") throw new TypeError(`sluice: openFile() takes a path string, got ${describe(path)}.`);
 }
 
-/** `value` if it is a Response; else a `TypeError` that names what it is and the fix. */
-export function asResponse(value: unknown): Response {
-  if (value instanceof Response) return value;
-  throw new TypeError(
-    `sluice: the handler returned ${describe(value)}, not a Response. Return a Response, or wrap ` +
-      `the handler with handle() to return generators, strings or objects.`,
-  );
-}
-
 /**
  * The server's URL: `localhost` when it listens on every interface, else the address
  * it is bound to (bracketed when IPv6).
@@ -133,14 +124,4 @@ export function closeOnAbort(signal: AbortSignal | undefined, close: () => Promi
   if (!signal) return;
   if (signal.aborted) void close();
   else signal.addEventListener("abort", () => void close(), { once: true });
-}
-
-/**
- * A 400 for a request whose URL cannot be parsed (a `Host` header such as `a b`), which
- * some runtimes pass on as it is; `undefined` for every well-formed request. Handlers
- * then never see a `request.url` that `new URL()` rejects.
- */
-export function rejectBadUrl(request: Request): Response | undefined {
-  if (URL.canParse(request.url)) return undefined;
-  return new Response("Bad Request", { status: 400, headers: { "content-type": "text/plain; charset=utf-8" } });
 }

@@ -2,45 +2,15 @@
  * Source -> `ReadableStream<Uint8Array>`: pull, coalescing, cancellation, timeouts, errors.
  * @module
  */
-import type { DirectReader } from "./direct.ts";
-import { encodeChunk, type Encoder } from "./encode.ts";
-import { Body } from "./engine.ts";
+import { encodeChunk } from "./encode.ts";
+import { Body, type BodyConfig, type BodyControl } from "./engine.ts";
 import { checkNonNegative, describe } from "./errors.ts";
 import { prepareSource } from "./source.ts";
 import type { Chunk, Source, StreamOptions } from "./types.ts";
 
 const DEFAULT_WRITE_TIMEOUT = 30_000;
 
-/** Internal extras of a body: what encodes items, and what fills silence (SSE keep-alive). */
-export interface BodyConfig<T> {
-  encode: Encoder<T>;
-  /** After `ms` of producer silence while the consumer waits, send `chunk`. */
-  idle?: { ms: number; chunk: Uint8Array } | undefined;
-  /** false: every item is its own chunk (file slices are already sized, joining would copy). */
-  join?: boolean;
-}
-
-/**
- * What runtime adapters may do to a body sluice made, without wrapping it (a wrapper
- * would cost a stream hop per chunk).
- * @internal
- */
-export interface BodyControl {
-  /** Ends the body as an error with `reason` and stops its source (server shutdown). */
-  abort(reason: unknown): void;
-  /** "done" once closed cleanly; "failed" once errored or cancelled. */
-  readonly state: "open" | "done" | "failed";
-  /** Sends `chunk` on the first pull, before the source is asked (Bun holds headers until the first byte). */
-  prime(chunk: Uint8Array): void;
-  /** Calls `listener` once when the body ends in any way (at once if it has). */
-  onEnd(listener: () => void): void;
-  /**
-   * Reads the body without its `ReadableStream` (which is locked so nobody else can):
-   * one promise per chunk instead of the stream's reader machinery. `undefined` once
-   * reading has begun the standard way, or with a highWaterMark.
-   */
-  takeOver(): DirectReader | undefined;
-}
+export type { BodyConfig, BodyControl } from "./engine.ts";
 
 const controls = new WeakMap<ReadableStream<Uint8Array>, BodyControl>();
 

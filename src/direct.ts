@@ -6,7 +6,8 @@
 
 /** The three things a body does with its output; a stream controller is one. */
 export interface Sink {
-  enqueue(chunk: Uint8Array): void;
+  /** `lent`: the chunk is the producer's memory, which it fills again once asked for more. */
+  enqueue(chunk: Uint8Array, lent?: boolean): void;
   close(): void;
   error(reason: unknown): void;
 }
@@ -32,6 +33,11 @@ export class DirectReader implements Sink {
   #closed = false;
   #failure: { reason: unknown } | undefined;
   #waiting: Waiting | undefined;
+  /**
+   * The last chunk read is the producer's own memory (see {@link Sink.enqueue}): the
+   * reader must be done with it (written out, not just queued) before it reads again.
+   */
+  lent = false;
 
   constructor(body: Pullable) {
     this.#body = body;
@@ -39,6 +45,7 @@ export class DirectReader implements Sink {
 
   /** The next chunk, or `null` at a clean end; rejects with the body's error. */
   read(): Promise<Uint8Array | null> {
+    this.lent = false;
     const queued = this.#queue.shift();
     if (queued) return Promise.resolve(queued);
     if (this.#failure) return Promise.reject(this.#failure.reason);
@@ -57,7 +64,8 @@ export class DirectReader implements Sink {
     this.#settle((waiting) => waiting.resolve(null));
   }
 
-  enqueue(chunk: Uint8Array): void {
+  enqueue(chunk: Uint8Array, lent = false): void {
+    this.lent = lent;
     const waiting = this.#waiting;
     this.#waiting = undefined;
     if (waiting) waiting.resolve(chunk);

@@ -52,46 +52,79 @@ export function asBytes(value: unknown): Uint8Array | undefined {
 }
 
 /**
- * Joins the items of one pull. Text is concatenated and encoded once (about 3x cheaper
- * than one `TextEncoder.encode` per item); a lone byte item passes through uncopied.
+ * Joins the items of one pull into one chunk. Text is concatenated and encoded once
+ * (about 3x cheaper than one `TextEncoder.encode` per item); a lone byte item passes
+ * through uncopied.
+ *
+ * A byte item is the producer's own memory, which it may fill again once it runs on (a
+ * file read into one reused buffer): {@link Batch.secure} copies it out before the engine
+ * asks the producer for the next item, so a joined chunk never holds a view of it.
  */
 export class Batch {
   /** Roughly the bytes held: UTF-16 units for text, exact for bytes. */
   size = 0;
   count = 0;
+  /** Text not yet encoded; never beside `#loose` (each flushes the other). */
   #text = "";
-  #pieces: Uint8Array[] = [];
+  /** The last byte item, still the producer's memory. */
+  #loose: Uint8Array | undefined;
+  /** What is already joined, owned by the batch; `#length` bytes of it are used. */
+  #buffer: Uint8Array | undefined;
+  #length = 0;
 
   add(item: Encoded): void {
     this.count++;
     if (typeof item === "string") {
+      if (item === "") return;
+      this.secure();
       this.#text += item;
       this.size += item.length;
     } else if (item.byteLength > 0) {
-      if (this.#text) this.#flushText();
-      this.#pieces.push(item);
+      this.#flushText();
+      this.secure();
+      this.#loose = item;
       this.size += item.byteLength;
     }
   }
 
+  /** Copies out the producer's memory; call it before the producer runs again. */
+  secure(): void {
+    if (this.#loose === undefined) return;
+    this.#reserve(this.#loose.byteLength);
+    this.#buffer!.set(this.#loose, this.#length);
+    this.#length += this.#loose.byteLength;
+    this.#loose = undefined;
+  }
+
+  /** Whether {@link Batch.take} handed out the producer's own memory (one byte item, uncopied). */
+  get borrowed(): boolean {
+    return this.#buffer === undefined && this.#loose !== undefined;
+  }
+
   /** The joined chunk, or `undefined` when every item was empty. */
   take(): Uint8Array | undefined {
-    if (this.#text) this.#flushText();
-    const pieces = this.#pieces;
-    if (pieces.length <= 1) return pieces[0];
-    let length = 0;
-    for (const piece of pieces) length += piece.byteLength;
-    const joined = new Uint8Array(length);
-    let offset = 0;
-    for (const piece of pieces) {
-      joined.set(piece, offset);
-      offset += piece.byteLength;
+    if (this.#buffer === undefined) {
+      if (this.#loose !== undefined) return this.#loose; // one byte item: no copy
+      return this.#text === "" ? undefined : utf8.encode(this.#text);
     }
-    return joined;
+    this.#flushText();
+    this.secure();
+    return this.#buffer.subarray(0, this.#length);
   }
 
   #flushText(): void {
-    this.#pieces.push(utf8.encode(this.#text));
+    if (this.#text === "") return;
+    this.#reserve(this.#text.length * 3); // UTF-8 takes at most 3 bytes per UTF-16 unit
+    this.#length += utf8.encodeInto(this.#text, this.#buffer!.subarray(this.#length)).written;
     this.#text = "";
+  }
+
+  #reserve(bytes: number): void {
+    const needed = this.#length + bytes;
+    const buffer = this.#buffer;
+    if (buffer !== undefined && buffer.byteLength >= needed) return;
+    const grown = new Uint8Array(Math.max(needed, (buffer?.byteLength ?? 0) * 2, 1024));
+    if (buffer !== undefined) grown.set(buffer.subarray(0, this.#length));
+    this.#buffer = grown;
   }
 }

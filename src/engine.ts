@@ -3,11 +3,10 @@
  * and ends the source the same way whatever ends the stream.
  * @module
  */
-import type { BodyConfig, BodyControl } from "./body.ts";
 import { DirectReader, type Sink } from "./direct.ts";
-import { Batch, encodeChunk, encodeText } from "./encode.ts";
+import { Batch, encodeChunk, encodeText, type Encoder } from "./encode.ts";
 import { StreamAbortError } from "./errors.ts";
-import { isThenable, type Cursor, type OpenCursor } from "./source.ts";
+import { isThenable, type Cursor, type PreparedSource } from "./source.ts";
 import { advance, failedStep, type Step } from "./step.ts";
 import type { StreamOptions } from "./types.ts";
 
@@ -16,11 +15,56 @@ const BATCH_BYTES = 16 * 1024;
 /** Upper bound of items in one chunk, so a run of empty items cannot hold a pull forever. */
 const BATCH_ITEMS = 4096;
 /**
+ * Most bytes handed over per pull. A larger item goes out in pieces, one per pull, so
+ * each pull is a sign of progress: `writeTimeout` then measures a client that takes
+ * nothing, not one that reads a large chunk slowly.
+ */
+const PIECE_BYTES = 64 * 1024;
+/**
  * Microtask turns a next() may take and still count as "already available". An async
  * generator that yields without awaiting settles in 2, one that awaits a settled promise
  * in 3; anything waiting for I/O or a timer takes a macrotask and is sent without it.
  */
 const READY_TICKS = 4;
+
+/** What a kind of body adds to the engine: how it encodes items, and what fills silence. */
+export interface BodyConfig<T> {
+  encode: Encoder<T>;
+  /** After `ms` of producer silence while the consumer waits, send a copy of `chunk` (SSE keep-alive). */
+  idle?: { ms: number; chunk: Uint8Array } | undefined;
+  /** false: every item is its own chunk (file slices are already sized, joining would copy). */
+  join?: boolean;
+  /** true: the source never fills again what it yielded (file slices), so nothing is copied to keep it. */
+  owned?: boolean;
+}
+
+/**
+ * What runtime adapters may do to a body sluice made, without wrapping it (a wrapper
+ * would cost a stream hop per chunk).
+ * @internal
+ */
+export interface BodyControl {
+  /** Ends the body as an error with `reason` and stops its source (server shutdown). */
+  abort(reason: unknown): void;
+  /** "done" once closed cleanly; "failed" once errored or cancelled. */
+  readonly state: "open" | "done" | "failed";
+  /** Sends `chunk` on the first pull, before the source is asked (Bun holds headers until the first byte). */
+  prime(chunk: Uint8Array): void;
+  /** Calls `listener` once when the body ends in any way (at once if it has). */
+  onEnd(listener: () => void): void;
+  /**
+   * Resolves once the body has ended and its source has finished too: a stopped
+   * generator's `return()` settles only when it reaches its next `yield` and its
+   * `finally` has run, which can be long after the body ended. Never rejects.
+   */
+  settled(): Promise<void>;
+  /**
+   * Reads the body without its `ReadableStream` (which is locked so nobody else can):
+   * one promise per chunk instead of the stream's reader machinery. `undefined` once
+   * reading has begun the standard way, or with a highWaterMark.
+   */
+  takeOver(): DirectReader | undefined;
+}
 
 /** A body's checked options. */
 export interface Settings {
@@ -43,7 +87,7 @@ export class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl
   readonly highWaterMark: number;
   /** The producer's signal: aborted whenever the source is stopped early. */
   readonly #producer = new AbortController();
-  readonly #open: OpenCursor<T>;
+  readonly #source: PreparedSource<T>;
   readonly #config: BodyConfig<T>;
   readonly #settings: Settings;
   /** Bytes one chunk may join: 0 (never join) for bodies whose items are already sized. */
@@ -56,7 +100,12 @@ export class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl
   /** The body has ended (closed, errored or cancelled); nothing more is delivered. */
   #ended = false;
   #sourceDone = false;
-  #primed: Uint8Array | undefined;
+  /** What the next pull sends before asking the source: a primed chunk, or the rest of a large one. */
+  #ahead: Uint8Array | undefined;
+  /** `#ahead` is the producer's memory (see {@link Body.#deliver}). */
+  #aheadLent = false;
+  /** The chunk {@link Body.#produce} returned is the producer's memory, uncopied. */
+  #lent = false;
   #writeTimer: ReturnType<typeof setTimeout> | undefined;
   #lifeTimer: ReturnType<typeof setTimeout> | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -64,10 +113,12 @@ export class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl
   #watched: Step<T> | undefined;
   #wake: (() => void) | undefined;
   #endListeners: (() => void)[] | undefined;
+  /** The source's `return()` / `cancel()`, once called. */
+  #closing: Promise<unknown> | undefined;
   readonly #onAbort = () => this.abort(this.#settings.signal!.reason);
 
-  constructor(open: OpenCursor<T>, settings: Settings, config: BodyConfig<T>) {
-    this.#open = open;
+  constructor(source: PreparedSource<T>, settings: Settings, config: BodyConfig<T>) {
+    this.#source = source;
     this.#settings = settings;
     this.#config = config;
     this.#batchBytes = config.join === false ? 0 : BATCH_BYTES;
@@ -86,69 +137,46 @@ export class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl
     }
   }
 
-  /** Produces one chunk (items joined, or a keep-alive) and hands it to the sink. */
+  /** Hands the sink one chunk of at most {@link PIECE_BYTES}: the rest of a large one, or the next from the source. */
   async pull(): Promise<void> {
     clearTimeout(this.#writeTimer);
     this.#writeTimer = undefined;
     if (this.#ended) return;
-    let chunk = this.#primed;
-    this.#primed = undefined;
-    try {
-      if (chunk === undefined) this.#cursor ??= this.#open(this.#producer.signal);
-      while (chunk === undefined) {
-        let step = this.#pending ?? advance(this.#cursor!);
-        this.#pending = undefined;
-        if (!step.settled && !(await this.#waitOrIdle(step))) {
-          if (this.#ended) return;
-          this.#pending = step;
-          chunk = this.#config.idle!.chunk;
-          break;
-        }
-        if (this.#ended) return;
-        const batch = new Batch();
-        for (;;) {
-          if (step.failed) {
-            if (batch.count === 0) throw step.error;
-            this.#pending = step; // send what came before it; the next pull reports the error
-            break;
-          }
-          const result = step.result!;
-          if (result.done) {
-            this.#sourceDone = true;
-            break;
-          }
-          try {
-            batch.add(this.#config.encode(result.value, this.#index++));
-          } catch (error) {
-            if (batch.count === 0) throw error;
-            this.#pending = failedStep(error); // send the good items first
-            break;
-          }
-          if (batch.size >= this.#batchBytes || batch.count >= BATCH_ITEMS) break;
-          step = advance(this.#cursor!);
-          for (let tick = 0; tick < READY_TICKS && !step.settled; tick++) await undefined;
-          if (this.#ended) return;
-          if (!step.settled) {
-            this.#pending = step;
-            break;
-          }
-        }
-        chunk = batch.take();
-        if (this.#sourceDone) break;
+    let chunk = this.#ahead;
+    let lent = this.#aheadLent;
+    this.#ahead = undefined;
+    if (chunk === undefined) {
+      try {
+        chunk = await this.#produce();
+      } catch (error) {
+        this.#fail(error);
+        return;
       }
-    } catch (error) {
-      this.#fail(error);
-      return;
+      if (this.#ended) return;
+      lent = this.#lent;
     }
-    if (chunk !== undefined) this.#sink.enqueue(chunk);
-    if (this.#sourceDone) {
-      this.#ended = true;
-      this.state = "done";
-      this.#cleanUp();
-      this.#sink.close();
-    } else if (this.#settings.writeTimeout > 0) {
+    if (chunk !== undefined) this.#deliver(chunk, lent);
+    if (this.#sourceDone && this.#ahead === undefined) this.#close();
+    else if (this.#settings.writeTimeout > 0) {
       this.#writeTimer = unref(setTimeout(() => this.#onWriteTimeout(), this.#settings.writeTimeout));
     }
+  }
+
+  /**
+   * Hands the sink at most {@link PIECE_BYTES} of `chunk`, keeping the rest for the next
+   * pulls. A `lent` chunk is memory the producer may fill again once it runs on (a file
+   * read into one reused buffer). A stream's consumer may hold a chunk after it pulls the
+   * next (Deno writes it later), so the stream gets a copy; a direct reader is told, and
+   * lets go of it before it reads again.
+   */
+  #deliver(chunk: Uint8Array, lent: boolean): void {
+    if (chunk.byteLength > PIECE_BYTES) {
+      this.#ahead = chunk.subarray(PIECE_BYTES);
+      this.#aheadLent = lent;
+      chunk = chunk.subarray(0, PIECE_BYTES);
+    }
+    if (lent && !(this.#sink instanceof DirectReader)) chunk = chunk.slice();
+    this.#sink.enqueue(chunk, lent);
   }
 
   /** The consumer cancelled: stop the source. */
@@ -163,12 +191,16 @@ export class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl
   }
 
   prime(chunk: Uint8Array): void {
-    if (this.#cursor === undefined && !this.#ended) this.#primed = chunk;
+    if (this.#cursor === undefined && !this.#ended) this.#ahead = chunk;
   }
 
   onEnd(listener: () => void): void {
     if (this.#ended) listener();
     else (this.#endListeners ??= []).push(listener);
+  }
+
+  settled(): Promise<void> {
+    return new Promise<void>((resolve) => this.onEnd(resolve)).then(() => this.#closing?.then(ignore, ignore));
   }
 
   takeOver(): DirectReader | undefined {
@@ -182,9 +214,70 @@ export class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl
   }
 
   /**
-   * Waits for `step`, or for the idle interval: false when the interval came first. The
-   * step gets one reaction however many intervals pass: a reaction per keep-alive would
-   * pile up on an idle stream for as long as it stays open.
+   * The next chunk from the source: the items ready now, joined; a keep-alive if the
+   * producer stays silent while the consumer waits; `undefined` when the source ended
+   * with nothing more. Throws what the source threw (after sending what came before).
+   */
+  async #produce(): Promise<Uint8Array | undefined> {
+    this.#cursor ??= this.#source.open(this.#producer.signal);
+    for (;;) {
+      const step = this.#pending ?? advance(this.#cursor);
+      this.#pending = undefined;
+      if (!step.settled && !(await this.#waitOrIdle(step))) {
+        if (this.#ended) return undefined;
+        this.#pending = step;
+        return this.#config.idle!.chunk.slice(); // bytes of its own: a consumer may keep or transfer them
+      }
+      if (this.#ended) return undefined;
+      const batch = await this.#join(step);
+      if (this.#ended) return undefined;
+      const chunk = batch.take();
+      this.#lent = batch.borrowed && this.#config.owned !== true && this.#cursor.owned !== true;
+      if (chunk !== undefined || this.#sourceDone) return chunk;
+    }
+  }
+
+  /** Joins `first` and the items that are ready right after it into one batch. */
+  async #join(first: Step<T>): Promise<Batch> {
+    const batch = new Batch();
+    for (let step = first; ; ) {
+      if (step.failed) {
+        if (batch.count === 0) throw step.error;
+        this.#pending = step; // send what came before it; the next pull reports the error
+        break;
+      }
+      const result = step.result!;
+      if (result.done) {
+        this.#sourceDone = true;
+        break;
+      }
+      try {
+        batch.add(this.#config.encode(result.value, this.#index++));
+      } catch (error) {
+        if (batch.count === 0) throw error;
+        this.#pending = failedStep(error); // send the good items first
+        break;
+      }
+      if (batch.size >= this.#batchBytes || batch.count >= BATCH_ITEMS) break;
+      batch.secure(); // the producer runs again now and may reuse what it yielded
+      step = advance(this.#cursor!);
+      for (let tick = 0; tick < READY_TICKS && !step.settled; tick++) await undefined;
+      if (this.#ended) break;
+      if (!step.settled) {
+        this.#pending = step;
+        break;
+      }
+    }
+    return batch;
+  }
+
+  /**
+   * Waits for `step`, or for the idle interval while nothing is queued for the consumer:
+   * false when the interval came first. With a highWaterMark the stream pulls ahead of
+   * the consumer, so a keep-alive is due only once what was sent has been read; that
+   * bounds them to one behind a client that reads nothing. The step gets one reaction
+   * however many intervals pass: a reaction per keep-alive would pile up on an idle
+   * stream for as long as it stays open.
    */
   #waitOrIdle(step: Step<T>): Promise<boolean> {
     const idle = this.#config.idle;
@@ -194,17 +287,26 @@ export class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl
       void step.promise!.then(() => this.#wake?.());
     }
     return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wake = undefined;
-        resolve(false);
-      }, idle.ms);
-      this.#idleTimer = timer;
+      const arm = () => {
+        this.#idleTimer = setTimeout(() => {
+          if (this.#queued()) return arm();
+          this.#wake = undefined;
+          resolve(false);
+        }, idle.ms);
+      };
+      arm();
       this.#wake = () => {
         this.#wake = undefined;
-        clearTimeout(timer);
+        clearTimeout(this.#idleTimer);
         resolve(true);
       };
     });
+  }
+
+  /** Whether bytes sent earlier still wait in the stream's queue, unread. */
+  #queued(): boolean {
+    const desired = (this.#sink as { desiredSize?: number | null }).desiredSize;
+    return typeof desired === "number" && desired < this.highWaterMark;
   }
 
   /** The source threw (or the lifetime passed): offer `onError` a last chunk, else error. */
@@ -230,16 +332,30 @@ export class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl
     }
   }
 
-  /** Ends the source early: abort the producer's signal, then `return()` / `cancel()` it. */
+  /** The source is done and everything was handed over: a clean end. */
+  #close(): void {
+    this.#ended = true;
+    this.state = "done";
+    this.#cleanUp();
+    this.#sink.close();
+  }
+
+  /**
+   * Ends the source early: abort the producer's signal, then `return()` / `cancel()` it;
+   * a source that was never opened is let go unread (what it holds open is closed).
+   */
   #stop(reason: unknown): void {
     this.#ended = true;
     this.state = "failed";
+    this.#ahead = undefined;
     this.#cleanUp();
     this.#producer.abort(reason);
-    if (this.#cursor && !this.#sourceDone) {
+    if (this.#cursor === undefined) {
+      this.#source.discard(reason);
+    } else if (!this.#sourceDone) {
       try {
         const closing = this.#cursor.close(reason);
-        if (isThenable(closing)) closing.then(undefined, () => {});
+        if (isThenable(closing)) this.#closing = Promise.resolve(closing).then(undefined, ignore);
       } catch {
         // A throwing return() is the producer's own failure; the stream is over either way.
       }
@@ -252,7 +368,7 @@ export class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl
     this.abort(
       new StreamAbortError(
         "write-timeout",
-        `sluice: the consumer did not read for ${ms} ms (writeTimeout), so the stream was ended. ` +
+        `sluice: the consumer read nothing for ${ms} ms (writeTimeout), so the stream was ended. ` +
           `Raise writeTimeout, or set it to 0 to wait forever.`,
       ),
     );
@@ -269,6 +385,8 @@ export class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl
     if (listeners) for (const listener of listeners) listener();
   }
 }
+
+function ignore(): void {}
 
 /**
  * Lets a pending sluice timer not keep the process alive where the host supports that

@@ -3,9 +3,12 @@
  * @module
  */
 import { createBody } from "./body.ts";
+import { evaluatePreconditions, rangeStillValid, type Validators } from "./conditional.ts";
 import { contentDisposition } from "./disposition.ts";
 import { describe, quote } from "./errors.ts";
-import { noneMatch, notModifiedSince, parseRange, rangeStillValid, type ByteRange } from "./range.ts";
+import { formatHttpDate } from "./http-date.ts";
+import { parseRange, type ByteRange } from "./range.ts";
+import type { StreamOptions } from "./types.ts";
 
 /** What `fileResponse` needs of a file. A `Blob` or `File` is one; so is each runtime's `openFile()`. */
 export interface FileLike {
@@ -17,9 +20,15 @@ export interface FileLike {
   slice(start?: number, end?: number): { stream(): ReadableStream<Uint8Array> };
 }
 
-/** Options of {@link fileResponse}. */
-export interface FileResponseInit {
-  /** The request being answered: enables Range, HEAD and conditional (304) responses. */
+/**
+ * Options of {@link fileResponse}: the body's {@link StreamOptions} (but `onError`: a
+ * last chunk would corrupt a file whose length was announced), and what to send.
+ */
+export interface FileResponseInit extends Omit<StreamOptions, "onError"> {
+  /**
+   * The request being answered: enables Range, HEAD and conditional (304, 412) responses,
+   * and its signal stops the reads when the client leaves (unless `signal` is given).
+   */
   request?: Request;
   /** The name the client saves it as; defaults to the file's own name when a disposition is asked for. */
   filename?: string;
@@ -52,9 +61,16 @@ export function fileRangeOf(body: ReadableStream<Uint8Array> | null) {
  * `Content-Type` (the file's or `application/octet-stream`), and `Last-Modified` and a
  * weak `ETag` where the file's modification time is known.
  *
- * With `request`: a single `Range` gives 206 (`If-Range` honoured), an unsatisfiable one
- * 416 with `Content-Range: bytes *\/SIZE`, a malformed or multi-range one the whole file;
- * `HEAD` gives headers only; `If-None-Match` / `If-Modified-Since` give 304.
+ * With `request`, preconditions are evaluated in the order of RFC 9110 §13.2.2: a failing
+ * `If-Match` (strong comparison, or `*`) or `If-Unmodified-Since` gives 412, a matching
+ * `If-None-Match` or an unchanged `If-Modified-Since` gives 304; a date that is not an
+ * HTTP-date is ignored. Then a single `Range` on a GET gives 206 (`If-Range` honoured),
+ * an unsatisfiable one 416 with `Content-Range: bytes *\/SIZE`, a malformed or
+ * multi-range one the whole file. `HEAD` gives the headers of the whole file and no body
+ * (only GET has range handling, RFC 9110 §14.2).
+ *
+ * The body takes the stream options (`writeTimeout`, `timeout`, `highWaterMark`,
+ * `signal`, which defaults to `request.signal`).
  *
  * @example
  * ```ts
@@ -72,27 +88,31 @@ export function fileResponse(file: FileLike, init: FileResponseInit = {}): Respo
   const etag = lastModified === undefined ? undefined : `W/"${size.toString(16)}-${Math.floor(lastModified).toString(16)}"`;
 
   const headers = new Headers({ "accept-ranges": "bytes", "content-type": file.type || "application/octet-stream" });
-  if (lastModified !== undefined) headers.set("last-modified", new Date(lastModified).toUTCString());
+  if (lastModified !== undefined) headers.set("last-modified", formatHttpDate(lastModified));
   if (etag !== undefined) headers.set("etag", etag);
   const disposition = dispositionOf(file, init);
   if (disposition) headers.set("content-disposition", disposition);
   for (const [name, value] of new Headers(init.headers)) headers.set(name, value);
 
   const method = request?.method ?? "GET";
-  const readable = method === "GET" || method === "HEAD";
-  if (request && readable && isNotModified(request, etag, lastModified)) {
-    for (const name of ["content-type", "content-disposition", "accept-ranges"]) headers.delete(name);
-    return new Response(null, { status: 304, headers });
+  const validators: Validators = { etag, lastModified };
+  if (request && (method === "GET" || method === "HEAD")) {
+    const precondition = evaluatePreconditions(request.headers, validators);
+    if (precondition === "not-modified") {
+      for (const name of ["content-type", "content-disposition", "accept-ranges"]) headers.delete(name);
+      return new Response(null, { status: 304, headers });
+    }
+    if (precondition === "failed") return empty(412, headers);
   }
 
+  // Only GET has range handling (RFC 9110 §14.2): a HEAD gets the headers of the whole file.
   let range: ByteRange | "unsatisfiable" | undefined;
-  if (request && readable && rangeStillValid(request.headers.get("if-range"), etag, lastModified)) {
+  if (request && method === "GET" && rangeStillValid(request.headers.get("if-range"), validators)) {
     range = parseRange(request.headers.get("range"), size);
   }
   if (range === "unsatisfiable") {
     headers.set("content-range", `bytes */${size}`);
-    headers.set("content-length", "0");
-    return new Response(null, { status: 416, headers });
+    return empty(416, headers);
   }
   const { start, end } = range ?? { start: 0, end: size - 1 };
   const length = Math.max(0, end - start + 1);
@@ -100,13 +120,31 @@ export function fileResponse(file: FileLike, init: FileResponseInit = {}): Respo
   if (range) headers.set("content-range", `bytes ${start}-${end}/${size}`);
   const status = range ? 206 : 200;
   if (method === "HEAD" || length === 0) return new Response(method === "HEAD" ? null : "", { status, headers });
-  const options = request?.signal ? { signal: request.signal } : {}; // a client that leaves stops the reads
-  const body = createBody(chunksOf(file, start, end + 1, chunkSize), options, {
+  const body = createBody(chunksOf(file, start, end + 1, chunkSize), streamOptions(init), {
     encode: (bytes: Uint8Array) => bytes,
     join: false,
+    owned: true, // a Blob's stream gives fresh memory for every read
   });
   ranges.set(body, { file, start, end: end + 1 });
   return new Response(body, { status, headers });
+}
+
+/** The body's options: the caller's, with the request's signal unless another was given. */
+function streamOptions(init: FileResponseInit): StreamOptions {
+  const { signal = init.request?.signal, timeout, writeTimeout, highWaterMark } = init;
+  const options: StreamOptions = {};
+  if (signal) options.signal = signal; // a client that leaves stops the reads
+  if (timeout !== undefined) options.timeout = timeout;
+  if (writeTimeout !== undefined) options.writeTimeout = writeTimeout;
+  if (highWaterMark !== undefined) options.highWaterMark = highWaterMark;
+  return options;
+}
+
+/** A response with no content: 412 or 416. */
+function empty(status: number, headers: Headers): Response {
+  headers.set("content-length", "0");
+  for (const name of ["content-disposition", "accept-ranges"]) headers.delete(name);
+  return new Response(null, { status, headers });
 }
 
 /** The bytes of `file` from `start` to `end` (exclusive), cut into views of at most `chunkSize`. */
@@ -125,13 +163,6 @@ function chunksOf(file: FileLike, start: number, end: number, chunkSize: number)
       reader.cancel().catch(() => {});
     }
   };
-}
-
-function isNotModified(request: Request, etag: string | undefined, lastModified: number | undefined): boolean {
-  const ifNoneMatch = request.headers.get("if-none-match");
-  if (ifNoneMatch !== null) return noneMatch(ifNoneMatch, etag); // it takes precedence (RFC 9110 §13.2.2)
-  const ifModifiedSince = request.headers.get("if-modified-since");
-  return ifModifiedSince !== null && notModifiedSince(ifModifiedSince, lastModified);
 }
 
 function dispositionOf(file: FileLike, init: FileResponseInit): string | undefined {

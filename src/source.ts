@@ -11,26 +11,42 @@ export interface Cursor<T> {
   next(): IteratorResult<T> | Promise<IteratorResult<T>>;
   /** Stops the source early: `return()` of an iterator, `cancel()` of a stream. */
   close(reason: unknown): unknown;
+  /**
+   * Its bytes are the consumer's once handed over (a stream's chunks were enqueued, so
+   * given away); an iterator's may be its producer's memory, filled again on `next()`.
+   */
+  readonly owned?: boolean;
 }
 
-/** Opens a cursor; called on the first pull, so nothing runs before the body is read. */
-export type OpenCursor<T> = (signal: AbortSignal) => Cursor<T>;
+/**
+ * A checked source, not yet started: `open` it on the first pull (so nothing runs before
+ * the body is read), or `discard` it if the body ends first (a HEAD, a client gone before
+ * the first read, a shutdown), so what it holds open is let go.
+ */
+export interface PreparedSource<T> {
+  open(signal: AbortSignal): Cursor<T>;
+  /** Closes a source that was never opened: cancels a stream, destroys a Node stream, returns an iterator. */
+  discard(reason: unknown): void;
+}
 
 /**
  * Checks `source` now, so a wrong kind of value throws where it was passed in, and
- * returns the function that opens it later.
+ * returns how to open it later (or let it go unread).
  */
-export function prepareSource<T>(source: Source<T>, what = "source"): OpenCursor<T> {
+export function prepareSource<T>(source: Source<T>, what = "source"): PreparedSource<T> {
   if (typeof source === "function") {
-    return (signal) => {
-      const made: unknown = (source as (signal: AbortSignal) => unknown)(signal);
-      if (isThenable(made)) return deferredCursor(made, signal);
-      return prepareSource(made as Source<T>, "value returned by the producer function")(signal);
+    return {
+      open(signal) {
+        const made: unknown = (source as (signal: AbortSignal) => unknown)(signal);
+        if (isThenable(made)) return deferredCursor(made, signal);
+        return prepareSource(made as Source<T>, "value returned by the producer function").open(signal);
+      },
+      discard() {}, // never called: it made nothing
     };
   }
   if (isSingleChunk(source)) {
     const one = source as T;
-    return () => iteratorCursor([one][Symbol.iterator]());
+    return { open: () => iteratorCursor([one][Symbol.iterator]()), discard() {} };
   }
   if (isReadableStream(source)) {
     if (source.locked) {
@@ -39,19 +55,46 @@ export function prepareSource<T>(source: Source<T>, what = "source"): OpenCursor
           `Pass a stream nobody has called getReader() or pipeTo() on, or tee() it first.`,
       );
     }
-    return () => streamCursor(source as ReadableStream<T>);
+    return {
+      open: () => streamCursor(source as ReadableStream<T>),
+      discard: (reason) => settle(() => source.cancel(reason)),
+    };
   }
+  const discard = (reason: unknown) => discardIterable(source, reason);
   if (source != null && typeof (source as AsyncIterable<T>)[Symbol.asyncIterator] === "function") {
-    return () => iteratorCursor((source as AsyncIterable<T>)[Symbol.asyncIterator]());
+    return { open: () => iteratorCursor((source as AsyncIterable<T>)[Symbol.asyncIterator]()), discard };
   }
   if (source != null && typeof (source as Iterable<T>)[Symbol.iterator] === "function") {
-    return () => iteratorCursor((source as Iterable<T>)[Symbol.iterator]());
+    return { open: () => iteratorCursor((source as Iterable<T>)[Symbol.iterator]()), discard };
   }
   throw new TypeError(
     `sluice: the ${what} is ${describe(source)}, which cannot be streamed. Pass an async ` +
       `iterable (an async generator), an iterable, a ReadableStream, or a function ` +
       `(signal) => iterable.`,
   );
+}
+
+/**
+ * Lets go of an iterable that was never iterated. A Node stream (an async iterable with
+ * `destroy()`, e.g. `fs.createReadStream`) holds a file or a socket from the moment it is
+ * made, and its iterator's `return()` does nothing before the first `next()`: destroy it.
+ * An iterator (a generator object, an iterator written by hand) gets its `return()`. An
+ * iterable that only makes iterators (an array, a Set) holds nothing yet.
+ */
+function discardIterable(source: unknown, reason: unknown): void {
+  const candidate = source as { destroy?: () => void; next?: unknown; return?: (value?: unknown) => unknown };
+  if (typeof candidate.destroy === "function") settle(() => candidate.destroy!());
+  else if (typeof candidate.next === "function" && typeof candidate.return === "function") settle(() => candidate.return!(reason));
+}
+
+/** Runs `close`; a throw or a rejection is the source's own failure, and is not left unhandled. */
+function settle(close: () => unknown): void {
+  try {
+    const closing = close();
+    if (isThenable(closing)) closing.then(undefined, () => {});
+  } catch {
+    // The body has ended either way.
+  }
 }
 
 /** A string or bytes given as the whole source is one chunk, never iterated per element. */
@@ -88,6 +131,7 @@ function streamCursor<T>(stream: ReadableStream<T>): Cursor<T> {
   return {
     next: () => reader.read() as Promise<IteratorResult<T>>,
     close: (reason) => reader.cancel(reason),
+    owned: true,
   };
 }
 
@@ -96,7 +140,7 @@ function deferredCursor<T>(made: PromiseLike<unknown>, signal: AbortSignal): Cur
   let inner: Cursor<T> | undefined;
   let closed: { reason: unknown } | undefined;
   const ready = Promise.resolve(made).then((value) => {
-    inner = prepareSource(value as Source<T>, "value the producer function resolved to")(signal);
+    inner = prepareSource(value as Source<T>, "value the producer function resolved to").open(signal);
     if (closed) void Promise.resolve(inner.close(closed.reason)).catch(() => {});
     return inner;
   });
@@ -106,6 +150,9 @@ function deferredCursor<T>(made: PromiseLike<unknown>, signal: AbortSignal): Cur
     close: (reason) => {
       closed = { reason };
       return inner?.close(reason);
+    },
+    get owned() {
+      return inner?.owned === true;
     },
   };
 }

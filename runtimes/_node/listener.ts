@@ -3,16 +3,22 @@
  * @module
  */
 import { StreamAbortError } from "../../src/errors.ts";
-import { asResponse, type FetchHandler, type OpenResponses } from "../../src/adapter.ts";
-import { toWebRequest, type NodeRequest, type NodeResponse } from "./request.ts";
+import type { FetchHandler, OpenResponses } from "../../src/adapter.ts";
+import { finishResponse, internalError, type RuntimeTraits } from "../../src/exchange.ts";
+import { hostOf, toWebRequest, whenClosed, type NodeRequest, type NodeResponse } from "./request.ts";
 import { cutOff, pump, writeHead } from "./response.ts";
 
-const NO_BODY_STATUS = new Set([101, 204, 205, 304]);
+/** Node's fetch (undici) decodes these codings and keeps the header (see finishResponse). */
+const NODE: RuntimeTraits = { decodes: new Set(["gzip", "x-gzip", "deflate", "br"]) };
 
 /** A listener for `http.createServer()` / `http2.createServer()`; `open` tracks it for close(). */
 export function listener(handler: FetchHandler, open?: OpenResponses) {
   return (req: NodeRequest, res: NodeResponse): void => {
-    void respond(handler, req, res, open);
+    respond(handler, req, res, open).catch((error: unknown) => {
+      // Nothing of one response may take the process down with it.
+      console.error("sluice: the response failed:", error);
+      fail(res);
+    });
   };
 }
 
@@ -21,13 +27,13 @@ async function respond(handler: FetchHandler, req: NodeRequest, res: NodeRespons
   // Shutdown aborts request.signal and, through pump(), the body; a handler still
   // computing gets until the grace period ends to notice.
   const ended = open?.add((reason) => client.abort(reason));
-  res.once("close", () => ended?.());
+  if (ended) whenClosed(req, res, ended);
   // Only the body outlives the head: the Request and Response objects can be collected
   // while a long stream is open (it matters with thousands of them).
-  const body = await head(handler, req, res, client);
-  if (body === null) return;
+  const sending = await head(handler, req, res, client);
+  if (sending === null) return;
   try {
-    await pump(body, res, client.signal);
+    await pump(sending.body, res, client.signal, sending.length);
   } catch (error) {
     if (!client.signal.aborted && !(error instanceof StreamAbortError)) {
       console.error("sluice: the response body failed, so the response was cut off:", error);
@@ -43,45 +49,55 @@ async function head(
   req: NodeRequest,
   res: NodeResponse,
   client: AbortController,
-): Promise<ReadableStream<Uint8Array> | null> {
+): Promise<{ body: ReadableStream<Uint8Array>; length: number | undefined } | null> {
   let request: Request;
   try {
-    request = toWebRequest(req, res, client);
+    request = toWebRequest(req, res, client, hostOf(req));
   } catch {
-    // An invalid Host header or method: the URL or Request cannot be built.
-    res.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("Bad Request");
+    // A Host header that is not a host (it would move the path), or a method or URL no Request takes.
+    res.writeHead(400, "Bad Request", { "content-type": "text/plain; charset=utf-8" }).end("Bad Request");
     return null;
   }
-  const response = await call(handler, request);
+  const response = finishResponse(await call(handler, request), request, NODE);
   if (client.signal.aborted) {
     response.body?.cancel(client.signal.reason).catch(() => {});
     cutOff(res);
     return null;
   }
+  let length: number | undefined;
   try {
-    writeHead(res, response);
+    length = writeHead(res, response);
   } catch (error) {
-    console.error("sluice: the response headers were refused:", error);
+    console.error("sluice: the response headers were refused, so a 500 was sent:", error);
     response.body?.cancel(error).catch(() => {});
-    res.writeHead(500).end();
+    fail(res);
     return null;
   }
-  if (req.method === "HEAD" || response.body === null || NO_BODY_STATUS.has(response.status)) {
-    // Nothing of the body is sent: stop its producer now instead of reading it forever.
-    response.body?.cancel(new Error("sluice: this response has no body to send (HEAD or status)")).catch(() => {});
+  if (response.body === null) {
     res.end();
     return null;
   }
   (res as { flushHeaders?: () => void }).flushHeaders?.(); // SSE clients see the headers at once
-  return response.body;
+  return { body: response.body, length };
 }
 
-/** Calls the handler; a throw or a non-Response becomes a 500 whose body says nothing more. */
-async function call(handler: FetchHandler, request: Request): Promise<Response> {
+/** Calls the handler; a throw becomes a 500 whose body says nothing more. */
+async function call(handler: FetchHandler, request: Request): Promise<unknown> {
   try {
-    return asResponse(await handler(request));
+    return await handler(request);
   } catch (error) {
     console.error("sluice: the handler threw:", error);
+    return internalError();
   }
-  return new Response("Internal Server Error", { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
+/** A 500 if nothing was sent yet, else the response cut off. */
+function fail(res: NodeResponse): void {
+  if (res.headersSent || res.destroyed) return cutOff(res);
+  try {
+    res.statusMessage = ""; // writeHead keeps a status text set before it threw ("500 OK")
+    res.writeHead(500, "Internal Server Error", { "content-type": "text/plain; charset=utf-8" }).end("Internal Server Error");
+  } catch {
+    cutOff(res);
+  }
 }

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import { isValidHost } from "../../src/exchange.ts";
 
 export type NodeRequest = IncomingMessage | Http2ServerRequest;
 export type NodeResponse = ServerResponse | Http2ServerResponse;
@@ -12,10 +13,32 @@ export type NodeResponse = ServerResponse | Http2ServerResponse;
 const BODY_HIGH_WATER_MARK = 64 * 1024;
 
 /**
- * Builds the web `Request` of `req`. `client` is aborted when the client goes away before
- * the response is complete, and only then.
+ * The host the request names (`:authority` on HTTP/2, else `Host`), or `localhost` for an
+ * HTTP/1.0 request without one. Throws for one that is not a host (RFC 9110 §7.2), such
+ * as `example.com/admin?`, which would move the path of the URL; and for several `Host`
+ * lines or an empty one (RFC 9112 §3.2: 400).
  */
-export function toWebRequest(req: NodeRequest, res: NodeResponse, client: AbortController): Request {
+export function hostOf(req: NodeRequest): string {
+  let host: string | undefined;
+  if (req.httpVersionMajor === 2) host = (req as Http2ServerRequest).authority || req.headers.host;
+  else {
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      if (raw[i]!.length !== 4 || raw[i]!.toLowerCase() !== "host") continue;
+      if (host !== undefined) throw new TypeError("sluice: more than one Host header");
+      host = raw[i + 1]!;
+    }
+  }
+  if (host === undefined) return "localhost";
+  if (!isValidHost(host)) throw new TypeError(`sluice: the Host header is not a host`);
+  return host;
+}
+
+/**
+ * Builds the web `Request` of `req` for `host`. `client` is aborted when the client goes
+ * away before the response is complete, and only then.
+ */
+export function toWebRequest(req: NodeRequest, res: NodeResponse, client: AbortController, host: string): Request {
   const h2 = req.httpVersionMajor === 2;
   const headers = new Headers();
   const raw = req.rawHeaders;
@@ -31,7 +54,7 @@ export function toWebRequest(req: NodeRequest, res: NodeResponse, client: AbortC
 
   let finished = false;
   res.once("finish", () => (finished = true));
-  res.once("close", () => {
+  whenClosed(req, res, () => {
     // HTTP/1 closes after a normal response too, hence `finished`; an HTTP/2 reset leaves
     // writableFinished true, hence the reset checks.
     const reset = h2 && ((req as Http2ServerRequest).aborted || ((res as Http2ServerResponse).stream?.rstCode ?? 0) !== 0);
@@ -44,20 +67,37 @@ export function toWebRequest(req: NodeRequest, res: NodeResponse, client: AbortC
     init.body = incomingBody(req);
     init.duplex = "half"; // Node's fetch requires it for a streamed request body
   }
-  return new Request(urlOf(req, h2), init);
+  return new Request(urlOf(req, h2, host), init);
+}
+
+/**
+ * Calls `closed` once, when `res` closes or, on HTTP/1, when its connection does. Node
+ * emits no "close" on the response of a pipelined request still queued behind another
+ * when the connection dies, so that response would look open forever.
+ */
+export function whenClosed(req: NodeRequest, res: NodeResponse, closed: () => void): void {
+  let called = false;
+  const once = () => {
+    if (called) return;
+    called = true;
+    socket?.off("close", once);
+    closed();
+  };
+  const socket = req.httpVersionMajor === 2 ? undefined : req.socket;
+  res.once("close", once);
+  socket?.once("close", once);
 }
 
 /**
  * The request URL, by concatenation: `new URL("//evil/x", base)` would make `evil` the
  * host. An absolute-form target (sent to proxies) is taken as it is.
  */
-function urlOf(req: NodeRequest, h2: boolean): string {
+function urlOf(req: NodeRequest, h2: boolean, host: string): string {
   const path = req.url ?? "/";
   if (/^https?:\/\//i.test(path)) return path;
   const scheme = h2
     ? ((req as Http2ServerRequest).scheme ?? "http")
     : (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
-  const host = (h2 ? (req as Http2ServerRequest).authority : undefined) ?? req.headers.host ?? "localhost";
   return `${scheme}://${host}${path.startsWith("/") ? path : "/"}`;
 }
 

@@ -13,29 +13,41 @@ import type { NodeResponse } from "./request.ts";
  */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "http2-settings"]);
 
-/** Status and headers of `response` onto `res`. */
-export function writeHead(res: NodeResponse, response: Response): void {
+/**
+ * Status and headers of `response` onto `res`. Returns the `Content-Length` the body must
+ * match, if it declares a valid one (an invalid one is dropped: Node then frames the body
+ * itself).
+ */
+export function writeHead(res: NodeResponse, response: Response): number | undefined {
   const headers: Record<string, string | string[]> = {};
+  let length: number | undefined;
   for (const [name, value] of response.headers) {
     if (HOP_BY_HOP.has(name) || name === "set-cookie") continue;
+    if (name === "content-length") {
+      if (!/^\d{1,15}$/.test(value)) continue;
+      length = Number(value);
+    }
     headers[name] = value;
   }
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) headers["set-cookie"] = cookies;
-  if (isH2(res)) {
-    res.writeHead(response.status, headers); // HTTP/2 has no status text
-  } else {
-    if (response.statusText) res.statusMessage = response.statusText;
-    res.writeHead(response.status, headers);
-  }
+  if (isH2(res)) res.writeHead(response.status, headers); // HTTP/2 has no status text
+  else res.writeHead(response.status, response.statusText || undefined, headers);
+  return length;
 }
 
 /**
  * Pumps `body` into `res`, waiting for `drain` whenever a write is refused, so a slow
- * client slows the producer, or for the body to end (a stalled client's writeTimeout). Returns when the body is written and `res` ended, or at once
- * when `gone` aborts (the body is then cancelled with its reason). Throws the body's error.
+ * client slows the producer, or for the body to end (a stalled client's writeTimeout).
+ * Returns when the body is written and `res` ended, or at once when `gone` aborts (the
+ * body is then cancelled with its reason). Throws the body's error.
+ *
+ * With a declared `length`, no byte goes out that disagrees with it: the chunk that
+ * completes it is held until the body has ended, so a body that turns out longer or
+ * shorter is cut off (the client sees a truncated response) instead of its surplus
+ * reading as the next response on a kept-alive connection.
  */
-export async function pump(body: ReadableStream<Uint8Array>, res: NodeResponse, gone: AbortSignal): Promise<void> {
+export async function pump(body: ReadableStream<Uint8Array>, res: NodeResponse, gone: AbortSignal, length?: number): Promise<void> {
   const reader = chunksOf(body);
   let wake: (() => void) | undefined;
   const onGone = () => {
@@ -48,27 +60,57 @@ export async function pump(body: ReadableStream<Uint8Array>, res: NodeResponse, 
   // A body that ends while we wait for `drain` (its writeTimeout: a stalled client) must
   // not leave us waiting: the next read reports why, and the connection is dropped.
   controlOf(body)?.onEnd(onDrain);
+  let sent = 0;
+  let last: Uint8Array | undefined;
   try {
     for (;;) {
       const chunk = await reader.read();
-      if (chunk === null || gone.aborted) break;
-      if (!(res as ServerResponse).write(chunk) && !gone.aborted) {
+      if (gone.aborted) return;
+      if (chunk === null) break;
+      if (chunk.byteLength === 0) continue;
+      sent += chunk.byteLength;
+      if (length !== undefined && (last !== undefined || sent > length)) {
+        reader.cancel(new RangeError("sluice: the body is longer than its Content-Length"));
+        throw mismatch(length, "more");
+      }
+      if (length !== undefined && sent === length) {
+        last = chunk.slice(); // sent once the body has ended; a copy, as the producer runs on meanwhile
+        continue;
+      }
+      // A chunk lent by the producer must be out of Node's hands before the producer runs
+      // again: a refused write waits for `drain` (everything flushed), an accepted one for
+      // its own callback.
+      let flushed = false;
+      const ok = (res as ServerResponse).write(chunk, reader.lent ? () => ((flushed = true), wake?.()) : undefined);
+      if ((!ok || (reader.lent && !flushed)) && !gone.aborted) {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
       }
       if (gone.aborted) return;
     }
-    if (!gone.aborted) res.end();
+    if (length !== undefined && sent < length) throw mismatch(length, "fewer");
+    if (last !== undefined) res.end(last);
+    else res.end();
   } finally {
     gone.removeEventListener("abort", onGone);
     res.off("drain", onDrain);
   }
 }
 
+function mismatch(length: number, what: "more" | "fewer"): RangeError {
+  return new RangeError(
+    `sluice: the response declared content-length: ${length} but its body has ${what} bytes, so it was cut off. ` +
+      `Remove the content-length header or make it match; a Response from fetch() whose body fetch decoded must ` +
+      `not keep the upstream's content-length and content-encoding.`,
+  );
+}
+
 /** What pump() reads from: a sluice body directly, or any stream through its reader. */
 interface Chunks {
   read(): Promise<Uint8Array | null>;
   cancel(reason: unknown): void;
+  /** The last chunk read is the producer's memory, to be written out before the next read. */
+  readonly lent?: boolean;
 }
 
 /**
@@ -86,16 +128,19 @@ function chunksOf(body: ReadableStream<Uint8Array>): Chunks {
 }
 
 /**
- * Ends `res` so the client sees a truncated response, never a clean end: HTTP/1 closes
- * the socket before the last chunk; HTTP/2 resets the stream with INTERNAL_ERROR (a plain
- * destroy() would send NO_ERROR, which reads as complete).
+ * Ends `res` so the client sees a truncated response, never a clean end: HTTP/1.1 closes
+ * the socket before the last chunk; HTTP/1.0, whose body ends where the connection ends,
+ * resets it (a FIN would read as the end of a complete body); HTTP/2 resets the stream
+ * with INTERNAL_ERROR (a plain destroy() would send NO_ERROR, which reads as complete).
  */
 export function cutOff(res: NodeResponse): void {
   if (isH2(res)) {
     if (!res.stream.destroyed) res.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
-  } else {
-    res.destroy();
+    return;
   }
+  const socket = (res as ServerResponse).socket;
+  if ((res as ServerResponse).req?.httpVersion === "1.0" && socket && !socket.destroyed) socket.resetAndDestroy();
+  else res.destroy();
 }
 
 export function isH2(res: NodeResponse): res is Http2ServerResponse {

@@ -16,13 +16,14 @@ import {
   type ServerSentEvent,
 } from "../../src/index.ts";
 import { stressRoute, type StressHost } from "../stress/routes.ts";
+import { securityRoute, type SecurityHost } from "./security-routes.ts";
 import { sleep } from "./sleep.ts";
 
 /**
  * What a host process adds to the portable fixture: its runtime's files and memory, and
  * for the stress suite (test/stress) its heap after GC and its adapter.
  */
-export const host: { openFile?: (path: string) => Promise<FileLike>; rss?: () => number } & StressHost = {};
+export const host: { openFile?: (path: string) => Promise<FileLike>; rss?: () => number } & StressHost & SecurityHost = {};
 
 export interface Stats {
   started: number;
@@ -200,6 +201,10 @@ export async function fixture(request: Request): Promise<Response> {
       return host.rss ? Response.json({ rss: host.rss() }) : new Response("not measured here", { status: 501 });
     default:
       if (url.pathname.startsWith("/auto/")) return auto(request);
+      if (url.pathname.startsWith("/sec/")) {
+        const response = await securityRoute(request, host);
+        if (response) return response;
+      }
       if (url.pathname.startsWith("/stress/")) {
         const response = await stressRoute(request, host); // npm run test:stress
         if (response) return response;

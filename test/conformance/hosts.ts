@@ -39,11 +39,20 @@ export interface StartOptions {
   quiet?: boolean;
 }
 
+/**
+ * Things a host cannot do: `close` (no server to close), `truncate` (an errored body ends
+ * cleanly), `files`, `heap` (no GC to trigger), `reset` (cannot reset an HTTP/1.0
+ * connection), `pipeline` (drops pipelined requests), `early` (never reports a client
+ * that left before its response started), `badHost` (answers a bad Host itself), `server`
+ * (the HTTP server is not a sluice adapter, so what adapters guarantee is not on it).
+ */
+export type Gap = "close" | "truncate" | "files" | "heap" | "reset" | "pipeline" | "early" | "badHost" | "server";
+
 export interface Host {
   name: string;
   start(options?: StartOptions): Promise<RunningHost>;
   /** What this host cannot do, each with the reason; its tests say so rather than pass. */
-  cannot?: Partial<Record<"close" | "truncate" | "files" | "heap", string>>;
+  cannot?: Partial<Record<Gap, string>>;
 }
 
 /** Starts `command`, waits for its `{"url"}` line, and talks to it over stdin/stdout. */
@@ -117,11 +126,21 @@ export const deno: Host = {
       ["run", "--allow-net", "--allow-env", "--allow-read", "--no-prompt", "--v8-flags=--expose-gc", "test/conformance/hosts/deno.ts"],
       options,
     ),
+  cannot: {
+    reset:
+      "Deno.serve gives no access to the socket, and Deno ends a close-delimited (HTTP/1.0) body that " +
+      "failed with a FIN; put a proxy that speaks HTTP/1.1 to the upstream in front (nginx: proxy_http_version 1.1)",
+  },
 };
 
 export const bun: Host = {
   name: "bun",
   start: (options) => processHost(bin("bun"), ["test/conformance/hosts/bun.ts"], options),
+  cannot: {
+    pipeline:
+      "Bun closes a kept-alive connection, unanswered, when a pipelined request arrives while an async " +
+      "handler is still running: both requests are lost, never mixed up (oven-sh/bun#38128)",
+  },
 };
 
 export const honoNode: Host = {
@@ -131,6 +150,9 @@ export const honoNode: Host = {
     close:
       "@hono/node-server's close() is Node's server.close(), which waits for open streams forever; " +
       "serve a Hono app with sluice/node's serve(app.fetch) for a close() that ends them",
+    server:
+      "the server is @hono/node-server, not sluice/node: what the adapter does to a response (framing, HEAD, " +
+      "HTTP/1.0 resets, header checks) is not done; serve a Hono app with sluice/node's serve(app.fetch)",
   },
 };
 
@@ -168,5 +190,10 @@ export const workerd: Host = {
     truncate:
       "workerd ends an errored body with a clean chunked terminator (cloudflare/workerd#6818); " +
       "use onError to send an in-band error marker there",
+    reset: "workerd ends an errored body cleanly (cloudflare/workerd#6818), on HTTP/1.0 as on HTTP/1.1",
+    early:
+      "workerd reports neither a request.signal abort nor a body cancel for a client that leaves before its " +
+      "response starts; its producer ends at writeTimeout",
+    badHost: "workerd itself answers 500 to a Host it cannot parse, before any Worker code runs: the handler never sees it",
   },
 };

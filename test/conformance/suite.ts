@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readChunks, readEvents, readNdjson } from "../../src/client.ts";
 import { SSE_EVENTS, type Stats } from "./fixture.ts";
 import type { Host, RunningHost } from "./hosts.ts";
+import { security } from "./security.ts";
 
 const decoder = new TextDecoder();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -46,6 +47,26 @@ async function shaOf(response: Response): Promise<{ sha: string; bytes: number }
   return { sha: hash.digest("hex"), bytes };
 }
 
+/** What the parts of the suite share: the host, its running server, and helpers. */
+export interface SuiteContext {
+  host: Host;
+  running(): RunningHost;
+  url(path: string): URL;
+  /** A fresh key for the fixture's per-key counters. */
+  key(): string;
+  /** Polls `probe` until `check` holds, for at most `ms`; returns the last value. */
+  eventually<T>(probe: () => Promise<T>, check: (value: T) => boolean, ms: number): Promise<T>;
+}
+
+async function poll<T>(probe: () => Promise<T>, check: (value: T) => boolean, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (check(value) || Date.now() > deadline) return value;
+    await sleep(20);
+  }
+}
+
 export function conformance(host: Host): void {
   describe(`conformance on ${host.name}`, () => {
     let server: RunningHost;
@@ -64,14 +85,7 @@ export function conformance(host: Host): void {
     const key = () => `${host.name}-${++keys}`;
     const stats = async (name: string): Promise<Stats> => (await fetch(url(`/stats?key=${name}`))).json() as Promise<Stats>;
     /** Polls the stats of `name` until `check` holds, for at most `ms`. */
-    async function eventually(name: string, check: (stats: Stats) => boolean, ms: number): Promise<Stats> {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const current = await stats(name);
-        if (check(current) || Date.now() > deadline) return current;
-        await sleep(20);
-      }
-    }
+    const eventually = (name: string, check: (stats: Stats) => boolean, ms: number) => poll(() => stats(name), check, ms);
 
     test("a text stream arrives whole, as text/plain", async () => {
       const response = await fetch(url("/text"));
@@ -339,6 +353,8 @@ export function conformance(host: Host): void {
         expect(response.status).toBe(404);
       });
     });
+
+    security({ host, running: () => server, url, key, eventually: poll });
 
     // Last: it closes the server.
     const closeReason = host.cannot?.close;

@@ -139,11 +139,17 @@ describe("fileResponse ranges", () => {
     }
   });
 
-  test("HEAD gives the headers of GET and no body", async () => {
+  test("HEAD with a Range ignores it (only GET has range handling, RFC 9110 §14.2): 200 with the whole file's headers and no body", async () => {
     const response = fileResponse(file, { request: get({ range: "bytes=0-9" }, "HEAD") });
-    expect(response.status).toBe(206);
-    expect(response.headers.get("content-length")).toBe("10");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-length")).toBe(String(file.size));
+    expect(response.headers.get("content-range")).toBeNull();
     expect(response.body).toBeNull();
+  });
+
+  test("HEAD with an unsatisfiable Range is 200 too, never 416", async () => {
+    const response = fileResponse(file, { request: get({ range: `bytes=${file.size}-` }, "HEAD") });
+    expect(response.status).toBe(200);
   });
 });
 

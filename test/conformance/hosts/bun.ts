@@ -1,9 +1,11 @@
+import { createReadStream } from "node:fs";
 import process from "node:process";
 import { openFile, serve } from "../../../runtimes/bun.ts";
 import { fixture, host } from "../fixture.ts";
 import { controlled, shutdownGrace } from "./control.ts";
 
 host.openFile = openFile;
+host.readStream = (path) => createReadStream(path);
 host.rss = () => process.memoryUsage().rss;
 host.heap = () => {
   (globalThis as unknown as { Bun: { gc(sync: boolean): void } }).Bun.gc(true);

@@ -1,5 +1,6 @@
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
+import { createReadStream } from "node:fs";
 import process from "node:process";
 import { openFile } from "../../../runtimes/node.ts";
 import { handle } from "../../../runtimes/hono.ts";
@@ -9,6 +10,7 @@ import { controlled } from "./control.ts";
 // A Hono app whose routes return sluice responses as they are, plus the auto-detected
 // returns through sluice/hono's handle().
 host.openFile = openFile;
+host.readStream = (path) => createReadStream(path);
 host.rss = () => process.memoryUsage().rss;
 const app = new Hono();
 app.get("/auto/generator", handle(function* () {
