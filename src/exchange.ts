@@ -23,7 +23,7 @@ export function isValidHost(value: string): boolean {
     // IP-literal: an IPv6 address (with an optional RFC 6874 zone) or IPvFuture.
     at = 1;
     while (at < length && value[at] !== "]") {
-      if (!isHostChar(value.charCodeAt(at)) && value[at] !== ":") return false;
+      if (!isHostChar(value.charCodeAt(at)) && value[at] !== ":" && value[at] !== "%") return false;
       at++;
     }
     if (at === length || at === 1) return false; // no "]", or "[]"

@@ -149,6 +149,24 @@ export async function stressRoute(request: Request, host: StressHost): Promise<R
         }
       }), { signal, ...writeTimeout, headers: { "content-type": "application/octet-stream" } });
     }
+    // `size` bytes in `chunk`-byte items (1 MiB by default), each a fresh array; with
+    // `file=1`, a fileResponse of them in `chunk`-byte slices. The key's record says what
+    // ended each producer (`endedBy`).
+    case "/stress/big": {
+      const size = number("size", 1024 * 1024);
+      const piece = number("chunk", 1024 * 1024);
+      if (query.get("file") === "1") {
+        const file = new Blob([new Uint8Array(size).map((_, i) => patternByte(2, i))]);
+        return fileResponse(file, { request, chunkSize: piece, ...writeTimeout });
+      }
+      return streamingResponse(counted(key, record, async function* (_signal, count) {
+        for (let offset = 0; offset < size; offset += piece) {
+          const bytes = new Uint8Array(Math.min(piece, size - offset)).map((_, j) => patternByte(2, offset + j));
+          count(bytes.byteLength);
+          yield bytes;
+        }
+      }), { signal, ...writeTimeout, headers: { "content-type": "application/octet-stream" } });
+    }
     // A finite body of `size` known bytes (patternByte), in `chunk`-byte pieces `every` ms apart.
     case "/stress/pattern": {
       const seed = number("seed", 0);

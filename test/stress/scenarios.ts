@@ -12,6 +12,7 @@ import type { Host, RunningHost } from "../conformance/hosts.ts";
 import { CASES, type Expected, type Outcome } from "./battery.ts";
 import { HttpClient, KiB, median, MiB, pool, random, rawExchange, request, serverSockets, sleep, eventually } from "./client.ts";
 import { BLOB_SIZE, patternByte, type StressState, type StressStats } from "./routes.ts";
+import { smallWindowGet } from "./small-window.ts";
 
 export const SHUTDOWN_GRACE = 3_000;
 const WRITE_TIMEOUT = 2_000;
@@ -358,6 +359,35 @@ export function stress(host: Host): void {
       expect(Math.min(...readers.map((r) => r.duration)), "the reading really took about 20 s").toBeGreaterThan(18_000);
       expect(after.finallies).toBe(SLOW);
     }, 45_000);
+
+    // With Ethernet-sized segments the kernel buffers about 200 KiB of a connection, so each
+    // 1 MiB chunk past them waits about 2 s for a reader at 512 KiB/s: twice the
+    // writeTimeout. Sent whole, such a chunk was cut off as a stall; in 64 KiB pieces, each
+    // taken within about 125 ms, it flows.
+    const SLOW_WRITE_TIMEOUT = 1_000;
+    test.each([
+      ["a streamingResponse yielding 1 MiB chunks", ""],
+      ["a fileResponse in 1 MiB slices", "&file=1"],
+    ])(
+      `3 clients with small socket buffers reading 512 KiB/s get every byte of 2 MiB sent as %s, with writeTimeout ${SLOW_WRITE_TIMEOUT} ms: slow but steady is never taken for stalled`,
+      async (_, extra) => {
+        const size = 2 * MiB;
+        const key = `small-window-${host.name}${extra}`;
+        const path = `/stress/big?key=${key}&size=${size}&chunk=${MiB}&writeTimeout=${SLOW_WRITE_TIMEOUT}${extra}`;
+        const outcomes = await Promise.all([0, 1, 2].map(() => smallWindowGet(server.url, path, 512 * KiB)));
+        let sum = 0;
+        for (let i = 0; i < size; i++) sum = (sum + patternByte(2, i)) % 1000003;
+        figures(host.name, `small-window readers${extra ? " (file)" : ""}`, {
+          clients: outcomes.length,
+          bytes: outcomes.map((o) => o.bytes),
+          seconds: outcomes.map((o) => round(o.seconds)),
+        });
+        for (const outcome of outcomes) expect(outcome).toMatchObject({ status: 200, complete: true, bytes: size, sum, error: null });
+        // Each 1 MiB took longer to read than writeTimeout: whole chunks would have been cut.
+        expect(Math.min(...outcomes.map((o) => o.seconds * 1000))).toBeGreaterThan(SLOW_WRITE_TIMEOUT * 3);
+      },
+      30_000,
+    );
 
     describe("errors mid-stream", () => {
       /** `FAILING` streams whose producer throws after a random number of chunks (0..20). */
