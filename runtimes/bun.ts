@@ -74,6 +74,7 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
       if (response.body !== null) server.timeout(request, 0); // a quiet stream must not be cut at 10 s
       const control = controlOf(response.body);
       if (control) {
+        control.consumerCopies(); // Bun copies each chunk into its own buffers before it pulls the next
         if (response.headers.get("content-type")?.startsWith("text/event-stream")) control.prime(encodeText(":\n\n")); // bytes of its own for each stream
         open.add(control);
         control.onEnd(() => open.delete(control));

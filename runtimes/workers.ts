@@ -63,6 +63,7 @@ export function worker<Env = unknown>(handler: WorkerHandler<Env>): {
       const control = controlOf(response.body);
       let sent = response;
       if (control) {
+        control.consumerCopies(); // workerd copies each chunk into its own pipe before it pulls the next
         // Kept alive until the source has finished too, not just the body: a generator
         // stopped in `await sleep()` returns only when its timer fires.
         const ended = new Promise<void>((resolve) => control.onEnd(resolve));

@@ -31,8 +31,9 @@ export interface StreamOptions {
   /** ms: the total lifetime of the body; then it ends as an error. 0 or absent: none. */
   timeout?: number;
   /**
-   * ms a produced chunk may wait for the consumer to read it before the stream is ended
-   * as an error (a stalled client). Default 30_000; 0 = wait forever.
+   * ms the consumer may take nothing before the stream is ended as an error (a stalled
+   * client). Progress is counted in pieces of at most 64 KiB, so a client that reads a
+   * large chunk slowly but steadily is not cut off. Default 30_000; 0 = wait forever.
    */
   writeTimeout?: number;
   /** Bytes produced ahead of the consumer. Default 0: produce only when asked. */

@@ -50,6 +50,11 @@ export async function securityRoute(request: Request, host: SecurityHost): Promi
     // `return fetch(upstream)`: the everyday proxy.
     case "/sec/proxy":
       return fetch(query.get("to") ?? "", { headers: { "accept-encoding": "gzip" } });
+    // A proxy that streams the upstream's body through sluice.
+    case "/sec/proxy-stream": {
+      const upstream = await fetch(query.get("to") ?? "");
+      return streamingResponse(upstream.body!, { signal });
+    }
     // A web ReadableStream as the source, counting its cancel(); the handler first waits `delay` ms.
     case "/sec/stream-source": {
       await delay(query);

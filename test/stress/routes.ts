@@ -149,8 +149,9 @@ export async function stressRoute(request: Request, host: StressHost): Promise<R
         }
       }), { signal, ...writeTimeout, headers: { "content-type": "application/octet-stream" } });
     }
-    // `size` bytes in `chunk`-byte items (1 MiB by default), each a fresh array; with
-    // `file=1`, a fileResponse of them in `chunk`-byte slices. The key's record says what
+    // `size` bytes in `chunk`-byte items (1 MiB by default), each a fresh array (with
+    // `reuse=1`, one buffer filled again for every item); with `file=1`, a fileResponse of
+    // them in `chunk`-byte slices. The key's record says what
     // ended each producer (`endedBy`).
     case "/stress/big": {
       const size = number("size", 1024 * 1024);
@@ -159,9 +160,11 @@ export async function stressRoute(request: Request, host: StressHost): Promise<R
         const file = new Blob([new Uint8Array(size).map((_, i) => patternByte(2, i))]);
         return fileResponse(file, { request, chunkSize: piece, ...writeTimeout });
       }
+      const reused = query.get("reuse") === "1" ? new Uint8Array(piece) : undefined; // one buffer, filled again for every item
       return streamingResponse(counted(key, record, async function* (_signal, count) {
         for (let offset = 0; offset < size; offset += piece) {
-          const bytes = new Uint8Array(Math.min(piece, size - offset)).map((_, j) => patternByte(2, offset + j));
+          const bytes = reused?.subarray(0, Math.min(piece, size - offset)) ?? new Uint8Array(Math.min(piece, size - offset));
+          for (let j = 0; j < bytes.byteLength; j++) bytes[j] = patternByte(2, offset + j);
           count(bytes.byteLength);
           yield bytes;
         }

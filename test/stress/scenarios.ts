@@ -367,17 +367,18 @@ export function stress(host: Host): void {
     const SLOW_WRITE_TIMEOUT = 1_000;
     test.each([
       ["a streamingResponse yielding 1 MiB chunks", ""],
+      ["a streamingResponse yielding one reused 64 KiB buffer", "&reuse=1&chunk=65536"],
       ["a fileResponse in 1 MiB slices", "&file=1"],
     ])(
       `3 clients with small socket buffers reading 512 KiB/s get every byte of 2 MiB sent as %s, with writeTimeout ${SLOW_WRITE_TIMEOUT} ms: slow but steady is never taken for stalled`,
       async (_, extra) => {
         const size = 2 * MiB;
         const key = `small-window-${host.name}${extra}`;
-        const path = `/stress/big?key=${key}&size=${size}&chunk=${MiB}&writeTimeout=${SLOW_WRITE_TIMEOUT}${extra}`;
+        const path = `/stress/big?key=${key}&size=${size}&writeTimeout=${SLOW_WRITE_TIMEOUT}${extra}&chunk=${MiB}`;
         const outcomes = await Promise.all([0, 1, 2].map(() => smallWindowGet(server.url, path, 512 * KiB)));
         let sum = 0;
         for (let i = 0; i < size; i++) sum = (sum + patternByte(2, i)) % 1000003;
-        figures(host.name, `small-window readers${extra ? " (file)" : ""}`, {
+        figures(host.name, `small-window readers${extra}`, {
           clients: outcomes.length,
           bytes: outcomes.map((o) => o.bytes),
           seconds: outcomes.map((o) => round(o.seconds)),
