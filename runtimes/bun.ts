@@ -12,17 +12,19 @@ import {
   checkPath,
   checkServeOptions,
   closeOnAbort,
+  OpenResponses,
   serverUrl,
   shutdownReason,
   type FetchHandler,
   type ServeOptions,
   type Server,
 } from "../src/adapter.ts";
-import { controlOf, type BodyControl } from "../src/body.ts";
+import { controlOf } from "../src/body.ts";
 import { encodeText } from "../src/encode.ts";
 import { finishResponse, rejectBadRequest, type RuntimeTraits } from "../src/exchange.ts";
 import { fileRangeOf } from "../src/file.ts";
-import { NotFoundError } from "../src/errors.ts";
+import { NotFoundError, StreamAbortError } from "../src/errors.ts";
+import { InFlight } from "../src/in-flight.ts";
 import type { FileLike } from "../src/file.ts";
 import { baseName, typeOf } from "../src/mime.ts";
 
@@ -38,6 +40,7 @@ interface BunServer {
 }
 interface BunGlobal {
   serve(options: {
+    development: boolean;
     port: number;
     hostname?: string;
     fetch(request: Request, server: BunServer): Promise<Response>;
@@ -62,39 +65,41 @@ const BUN: RuntimeTraits = { decodes: new Set(["gzip", "x-gzip", "deflate", "br"
 export async function serve(handler: FetchHandler, options: ServeOptions = {}): Promise<Server> {
   checkHandler(handler);
   const { port, shutdownGrace } = checkServeOptions(options);
-  /** Bodies sluice made that are being sent, so close() can end them. */
-  const open = new Set<BodyControl>();
+  const open = new OpenResponses();
   const server = bun().serve({
+    // Not development mode: it prints every body that ends as an error, timeouts and
+    // shutdowns included; a real failure is logged below, as Node and Deno do.
+    development: false,
     port,
     ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
-    async fetch(request, server) {
-      const bad = rejectBadRequest(request);
+    async fetch(incoming, server) {
+      const bad = rejectBadRequest(incoming);
       if (bad) return bad;
-      const response = natively(finishResponse(await handler(request), request, BUN));
-      if (response.body !== null) server.timeout(request, 0); // a quiet stream must not be cut at 10 s
+      const flight = new InFlight(incoming, open);
+      incoming.signal.addEventListener("abort", () => flight.clientGone(), { once: true });
+      const response = finishResponse(await flight.handle(handler), flight.request, BUN);
+      if (response.body !== null) server.timeout(incoming, 0); // a quiet stream must not be cut at 10 s
+      const native = natively(response);
+      if (native) return flight.untracked(native);
       const control = controlOf(response.body);
       if (control) {
         control.consumerCopies(); // Bun copies each chunk into its own buffers before it pulls the next
+        control.onEnd(() => logFailure(control.failure));
         if (response.headers.get("content-type")?.startsWith("text/event-stream")) control.prime(encodeText(":\n\n")); // bytes of its own for each stream
-        open.add(control);
-        control.onEnd(() => open.delete(control));
       }
-      return response;
+      return flight.tracked(response);
     },
     error(error) {
-      console.error("sluice: the handler threw:", error);
+      if (!(error instanceof StreamAbortError)) console.error("sluice: the handler threw:", error); // a shutdown is not a fault
       return new Response("Internal Server Error", { status: 500 });
     },
   });
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      const graceful = server.stop(); // stop accepting; settles once every response has ended
-      const reason = shutdownReason();
-      for (const control of [...open]) control.abort(reason);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([graceful, new Promise((resolve) => (timer = setTimeout(resolve, shutdownGrace)))]);
-      clearTimeout(timer);
+      void server.stop(); // stop accepting
+      open.abortAll(shutdownReason()); // handlers still computing see their signal abort
+      await open.drained(shutdownGrace);
       await server.stop(true); // whatever is still open (a foreign endless body) is cut off
     })());
   closeOnAbort(options.signal, close);
@@ -102,27 +107,39 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
 }
 
 /**
+ * Logs a body that failed for a reason of its own; a stream sluice ended on purpose
+ * (timeout, stalled client) is not a fault, and Node and Deno stay quiet about it too.
+ */
+function logFailure(failure: unknown): void {
+  if (failure !== undefined && !(failure instanceof StreamAbortError)) {
+    console.error("sluice: the response body failed, so the response was cut off:", failure);
+  }
+}
+
+/**
  * A fileResponse of a Bun file goes out as the file's own slice: Bun then sends it with
  * sendfile and keeps `Content-Length`, which it drops from any stream body
- * (oven-sh/bun#10507), leaving downloads without progress or size.
+ * (oven-sh/bun#10507), leaving downloads without progress or size. `undefined` for any
+ * other response.
  */
-function natively(response: Response): Response {
+function natively(response: Response): Response | undefined {
   const range = fileRangeOf(response.body);
-  if (!range) return response;
+  if (!range) return undefined;
   const slice = range.file.slice(range.start, range.end);
-  if (!(slice instanceof Blob)) return response;
+  if (!(slice instanceof Blob)) return undefined;
   response.body?.cancel().catch(() => {}); // never started: nothing was read
   return new Response(slice, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 /** The part of a `Bun.file()` used here. */
 interface BunFile extends FileLike {
-  exists(): Promise<boolean>;
+  stat(): Promise<{ isFile(): boolean; size: number; mtimeMs: number }>;
 }
 
 /**
  * Opens a file for `fileResponse` with `Bun.file` (read lazily, in slices). A missing
- * file rejects with `NotFoundError`; turn it into a 404.
+ * file, a directory, a FIFO or a device (only regular files are files: Bun gives a FIFO
+ * the size `Infinity`) rejects with `NotFoundError`; turn it into a 404.
  *
  * @example
  * ```ts
@@ -132,12 +149,20 @@ interface BunFile extends FileLike {
 export async function openFile(path: string): Promise<FileLike> {
   checkPath(path);
   const file = (globalThis as unknown as { Bun: { file(path: string): BunFile } }).Bun.file(path);
-  if (!(await file.exists())) throw new NotFoundError(path);
+  let info;
+  try {
+    info = await file.stat();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") throw new NotFoundError(path, { cause: error });
+    throw error;
+  }
+  if (!info.isFile()) throw new NotFoundError(path);
   return {
-    size: file.size,
+    size: info.size,
     type: typeOf(path),
     name: baseName(path),
-    ...(file.lastModified === undefined ? {} : { lastModified: file.lastModified }),
+    lastModified: info.mtimeMs,
     slice: (start, end) => file.slice(start, end),
   };
 }

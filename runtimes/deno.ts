@@ -19,8 +19,8 @@ import {
   type ServeOptions,
   type Server,
 } from "../src/adapter.ts";
-import { controlOf } from "../src/body.ts";
-import { finishResponse, rejectBadRequest, whenBodyEnds, type RuntimeTraits } from "../src/exchange.ts";
+import { finishResponse, rejectBadRequest, type RuntimeTraits } from "../src/exchange.ts";
+import { InFlight } from "../src/in-flight.ts";
 import { fileRangeOf } from "../src/file.ts";
 import { NotFoundError, StreamAbortError } from "../src/errors.ts";
 import type { FileLike } from "../src/file.ts";
@@ -106,26 +106,14 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
 async function respond(handler: FetchHandler, incoming: Request, info: DenoServeInfo, open: OpenResponses): Promise<Response> {
   const bad = rejectBadRequest(incoming);
   if (bad) return bad;
-  const client = new AbortController();
-  let response: Response | undefined;
-  /** The body was read to its end: Deno aborts the signal after that too, and it then means nothing. */
-  let complete = false;
-  const ended = open.add((reason) => {
-    client.abort(reason);
-    controlOf(response?.body ?? null)?.abort(reason);
-  });
-  info.completed.then(ended, ended);
-  incoming.signal.addEventListener("abort", () => complete || client.abort(incoming.signal.reason), { once: true });
-  const request = new Request(incoming, { signal: client.signal });
-  response = finishResponse(await handler(request), request, DENO);
+  const flight = new InFlight(incoming, open);
+  info.completed.then(() => flight.done(), () => flight.done());
+  incoming.signal.addEventListener("abort", () => flight.clientGone(), { once: true });
+  const response = finishResponse(await flight.handle(handler), flight.request, DENO);
   const native = await natively(response);
-  if (native) {
-    // Deno sends it without JavaScript, so nothing tells a finished download from one whose
-    // client left: the abort Deno sends after both is not passed on (README, "Deno").
-    complete = true;
-    return native;
-  }
-  return (response = whenBodyEnds(response, (whole) => (complete = whole)));
+  // A native file: Deno sends it without JavaScript, so nothing tells a finished download
+  // from one whose client left, and the abort Deno sends after both is not passed on.
+  return native ? flight.untracked(native) : flight.tracked(response);
 }
 
 function isAbort(error: unknown): boolean {

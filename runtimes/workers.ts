@@ -10,7 +10,8 @@
  */
 import { controlOf } from "../src/body.ts";
 import { checkHandler } from "../src/adapter.ts";
-import { finishResponse, rejectBadRequest, whenBodyEnds, type RuntimeTraits } from "../src/exchange.ts";
+import { finishResponse, rejectBadRequest, type RuntimeTraits } from "../src/exchange.ts";
+import { InFlight } from "../src/in-flight.ts";
 
 /** The part of the Workers `ExecutionContext` used here. */
 export interface WorkerContext {
@@ -54,29 +55,22 @@ export function worker<Env = unknown>(handler: WorkerHandler<Env>): {
 } {
   checkHandler(handler, "(request, env, ctx) => Response");
   return {
-    async fetch(request, env, ctx) {
-      const bad = rejectBadRequest(request);
+    async fetch(incoming, env, ctx) {
+      const bad = rejectBadRequest(incoming);
       if (bad) return bad;
+      const flight = new InFlight(incoming);
+      incoming.signal?.addEventListener("abort", () => flight.clientGone(), { once: true });
       // HEAD: workerd would read (and discard) the body for as long as the connection lasts.
-      const response = finishResponse(await handler(request, env, ctx), request, WORKERD);
+      const response = finishResponse(await flight.handle((request) => handler(request, env, ctx)), flight.request, WORKERD);
       if (response.body === null) return response;
       const control = controlOf(response.body);
-      let sent = response;
-      if (control) {
-        control.consumerCopies(); // workerd copies each chunk into its own pipe before it pulls the next
-        // Kept alive until the source has finished too, not just the body: a generator
-        // stopped in `await sleep()` returns only when its timer fires.
-        const ended = new Promise<void>((resolve) => control.onEnd(resolve));
-        ctx?.waitUntil?.(ended.then(() => settledWithin(control.settled(), SETTLE_MS)));
-        request.signal?.addEventListener("abort", () => control.abort(request.signal.reason), { once: true });
-      } else {
-        // A body sluice did not make: read through a pass-through, so the request stays
-        // alive (workerd runs no timer of a returned request otherwise, so a stream that
-        // waits on one would never produce) and ends when its client leaves.
-        let finished!: () => void;
-        ctx?.waitUntil?.(new Promise<void>((resolve) => (finished = resolve)));
-        sent = whenBodyEnds(response, () => finished(), request.signal);
-      }
+      control?.consumerCopies(); // workerd copies each chunk into its own pipe before it pulls the next
+      // The request is kept alive until the body has ended (workerd runs no timer of a
+      // returned request otherwise, so a stream waiting on one would never produce), and
+      // then until its source has finished too (a generator stopped in `await sleep()`
+      // returns only when its timer fires), at most SETTLE_MS more.
+      const sent = flight.tracked(response);
+      ctx?.waitUntil?.(flight.ended.then(() => (control ? settledWithin(control.settled(), SETTLE_MS) : undefined)));
       const type = sent.headers.get("content-type") ?? "";
       if (sent.headers.has("content-encoding") || !COMPRESSED.test(type)) return sent;
       const headers = new Headers(sent.headers);

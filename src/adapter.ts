@@ -36,6 +36,11 @@ export interface Server {
 export const DEFAULT_PORT = 8000;
 export const DEFAULT_SHUTDOWN_GRACE = 5_000;
 
+/** The reason a handler's signal (and its stream) is aborted with when its client goes away. */
+export function disconnectReason(): StreamAbortError {
+  return new StreamAbortError("disconnect", "sluice: the client went away before the response was complete.");
+}
+
 /** The reason open streams are aborted with when their server closes. */
 export function shutdownReason(): StreamAbortError {
   return new StreamAbortError("shutdown", "sluice: the server is shutting down; the stream was ended.");

@@ -43,8 +43,11 @@ export function toStream(source: Source<Chunk>, options?: StreamOptions): Readab
   return createBody(source, options, { encode: encodeChunk });
 }
 
+/** The options of a body whose items are `T`: its `onError` returns one more `T`. */
+export type BodyOptions<T> = Omit<StreamOptions, "onError"> & { onError?: ((error: unknown) => T | void) | undefined };
+
 /** {@link toStream} with a custom encoder and keep-alive; the engine of every response. */
-export function createBody<T>(source: Source<T>, options: StreamOptions = {}, config: BodyConfig<T>): ReadableStream<Uint8Array> {
+export function createBody<T>(source: Source<T>, options: BodyOptions<T> = {}, config: BodyConfig<T>): ReadableStream<Uint8Array> {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`sluice: options must be an object, got ${describe(options)}.`);
   }

@@ -4,7 +4,7 @@
  * @module
  */
 import { DirectReader, type Sink } from "./direct.ts";
-import { Batch, encodeChunk, encodeText, type Encoder } from "./encode.ts";
+import { Batch, encodeText, type Encoder } from "./encode.ts";
 import { StreamAbortError } from "./errors.ts";
 import { isThenable, type Cursor, type PreparedSource } from "./source.ts";
 import { advance, failedStep, type Step } from "./step.ts";
@@ -48,6 +48,11 @@ export interface BodyControl {
   abort(reason: unknown): void;
   /** "done" once closed cleanly; "failed" once errored or cancelled. */
   readonly state: "open" | "done" | "failed";
+  /**
+   * What the body failed with when its source threw or its `timeout` passed (and
+   * `onError` gave no last chunk); `undefined` otherwise, cancellations included.
+   */
+  readonly failure: unknown;
   /** Sends `chunk` on the first pull, before the source is asked (Bun holds headers until the first byte). */
   prime(chunk: Uint8Array): void;
   /** Calls `listener` once when the body ends in any way (at once if it has). */
@@ -75,7 +80,8 @@ export interface BodyControl {
 /** A body's checked options. */
 export interface Settings {
   signal: AbortSignal | undefined;
-  onError: StreamOptions["onError"];
+  /** Returns a last item, encoded as the body's own items are. */
+  onError: ((error: unknown) => unknown) | undefined;
   timeout: number | undefined;
   writeTimeout: number;
   highWaterMark: number;
@@ -88,6 +94,7 @@ export interface Settings {
  */
 export class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl {
   state: BodyControl["state"] = "open";
+  failure: unknown;
   /** The stream this body feeds; dropped once an adapter takes over, so it can be collected. */
   stream: ReadableStream<Uint8Array> | undefined;
   readonly highWaterMark: number;
@@ -327,14 +334,15 @@ export class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl
     if (this.#ended) return;
     let last: Uint8Array | undefined;
     try {
-      const chunk = this.#settings.onError?.(error);
-      if (chunk !== undefined) {
-        const encoded = encodeChunk(chunk, this.#index);
+      const item = this.#settings.onError?.(error);
+      if (item !== undefined) {
+        const encoded = this.#config.encode(item as T, this.#index); // as an item of this body: an SSE event, a JSON value
         last = typeof encoded === "string" ? encodeText(encoded) : encoded;
       }
     } catch (onErrorFailure) {
       error = onErrorFailure;
     }
+    if (!last) this.failure = error;
     this.#stop(error);
     if (last) {
       this.state = "done";

@@ -10,28 +10,30 @@
  * @module
  */
 
-/** Why sluice ended a stream on its own. */
-export type StreamAbortType = "timeout" | "write-timeout" | "shutdown";
+/** Why a stream was ended before its source finished. */
+export type StreamAbortType = "disconnect" | "timeout" | "write-timeout" | "shutdown";
 
 /**
- * The reason a stream was ended by sluice rather than by its source or its consumer.
+ * The reason a stream was ended before its source finished, and the `reason` of the
+ * `AbortSignal` handed to its producer (and of `request.signal` on every adapter):
  *
+ * - `"disconnect"`: the client went away before the response was complete.
  * - `"timeout"`: the body lived longer than its `timeout` option.
- * - `"write-timeout"`: a chunk waited longer than `writeTimeout` for the consumer to
- *   read it (a stalled client).
+ * - `"write-timeout"`: the consumer took nothing for `writeTimeout` (a stalled client).
  * - `"shutdown"`: the server was closed while the stream was open.
  *
- * `name` is `"TimeoutError"` for both timeouts, like the `DOMException` of
- * `AbortSignal.timeout()`, so `error.name === "TimeoutError"` checks keep working.
+ * `name` is `"AbortError"` for a disconnect (as for any aborted fetch), `"TimeoutError"`
+ * for both timeouts (like the `DOMException` of `AbortSignal.timeout()`) and
+ * `"ShutdownError"` for a shutdown, so checks of `error.name` keep working.
  *
  * @example
  * ```ts
  * streamingResponse(async function* (signal) {
  *   try { yield* tokens(signal); }
  *   finally {
- *     if (signal.reason instanceof StreamAbortError) log(signal.reason.type);
+ *     if (signal.reason instanceof StreamAbortError) metrics.ended(signal.reason.type);
  *   }
- * }, { writeTimeout: 10_000 });
+ * }, { signal: request.signal, writeTimeout: 10_000 });
  * ```
  */
 export class StreamAbortError extends Error {
@@ -40,7 +42,7 @@ export class StreamAbortError extends Error {
   constructor(type: StreamAbortType, message: string) {
     super(message);
     this.type = type;
-    this.name = type === "shutdown" ? "ShutdownError" : "TimeoutError";
+    this.name = type === "shutdown" ? "ShutdownError" : type === "disconnect" ? "AbortError" : "TimeoutError";
   }
 }
 

@@ -2,7 +2,7 @@
  * fileResponse: downloads with Range, conditional requests and Content-Disposition.
  * @module
  */
-import { createBody } from "./body.ts";
+import { createBody, type BodyOptions } from "./body.ts";
 import { evaluatePreconditions, rangeStillValid, type Validators } from "./conditional.ts";
 import { contentDisposition } from "./disposition.ts";
 import { describe, quote } from "./errors.ts";
@@ -130,9 +130,9 @@ export function fileResponse(file: FileLike, init: FileResponseInit = {}): Respo
 }
 
 /** The body's options: the caller's, with the request's signal unless another was given. */
-function streamOptions(init: FileResponseInit): StreamOptions {
+function streamOptions(init: FileResponseInit): BodyOptions<Uint8Array> {
   const { signal = init.request?.signal, timeout, writeTimeout, highWaterMark } = init;
-  const options: StreamOptions = {};
+  const options: BodyOptions<Uint8Array> = {};
   if (signal) options.signal = signal; // a client that leaves stops the reads
   if (timeout !== undefined) options.timeout = timeout;
   if (writeTimeout !== undefined) options.writeTimeout = writeTimeout;

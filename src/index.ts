@@ -10,4 +10,4 @@ export { fileResponse } from "./file.ts";
 export type { FileLike, FileResponseInit } from "./file.ts";
 export { NotFoundError, ResponseStatusError, StreamAbortError } from "./errors.ts";
 export type { StreamAbortType } from "./errors.ts";
-export type { Chunk, Producer, ProducedSource, Source, StreamOptions, StreamingResponseInit } from "./types.ts";
+export type { Chunk, ItemResponseInit, Producer, ProducedSource, Source, StreamOptions, StreamingResponseInit } from "./types.ts";

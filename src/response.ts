@@ -3,11 +3,11 @@
  * toResponse and handle.
  * @module
  */
-import { createBody, type BodyConfig } from "./body.ts";
+import { createBody, type BodyConfig, type BodyOptions } from "./body.ts";
 import { encodeChunk, asBytes, type Encoder } from "./encode.ts";
 import { describe } from "./errors.ts";
 import { isThenable } from "./source.ts";
-import type { Chunk, Source, StreamingResponseInit, StreamOptions } from "./types.ts";
+import type { Chunk, ItemResponseInit, Source, StreamingResponseInit } from "./types.ts";
 
 const TEXT = "text/plain; charset=utf-8";
 
@@ -19,15 +19,25 @@ const TEXT = "text/plain; charset=utf-8";
 const FRAMING_HEADERS = ["content-length", "transfer-encoding", "connection", "keep-alive", "proxy-connection", "upgrade"];
 
 /**
+ * Headers every streamed response carries unless the caller set them: `no-transform`
+ * makes proxies and compression middleware (Hono's `compress()`, nginx) pass chunks
+ * through as they come instead of holding them for a full block; `x-accel-buffering: no`
+ * does the same for nginx's response buffering. A file download is not a stream of
+ * events, and fileResponse does not set them.
+ */
+const STREAM_HEADERS = { "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" };
+
+/**
  * Builds a streamed `Response`: `init` is split into the `ResponseInit` and the
- * {@link StreamOptions}; `defaults` are headers set unless the caller gave them.
+ * {@link BodyOptions}; `type` is the content type and {@link STREAM_HEADERS} are set
+ * unless the caller gave them.
  * @internal
  */
 export function respond<T>(
   source: Source<T>,
-  init: StreamingResponseInit | undefined,
+  init: ItemResponseInit<T> | undefined,
   config: BodyConfig<T>,
-  defaults: Record<string, string>,
+  type: string,
 ): Response {
   if (init !== undefined && (typeof init !== "object" || init === null)) {
     throw new TypeError(`sluice: init must be an object like { headers, status, signal }, got ${describe(init)}.`);
@@ -35,8 +45,9 @@ export function respond<T>(
   const { status, statusText, headers: given, signal, timeout, writeTimeout, highWaterMark, onError } = init ?? {};
   const headers = new Headers(given);
   for (const name of FRAMING_HEADERS) headers.delete(name);
-  for (const [name, value] of Object.entries(defaults)) if (!headers.has(name)) headers.set(name, value);
-  const options: StreamOptions = {};
+  if (!headers.has("content-type")) headers.set("content-type", type);
+  for (const [name, value] of Object.entries(STREAM_HEADERS)) if (!headers.has(name)) headers.set(name, value);
+  const options: BodyOptions<T> = {};
   if (signal !== undefined && signal !== null) options.signal = signal;
   if (timeout !== undefined) options.timeout = timeout;
   if (writeTimeout !== undefined) options.writeTimeout = writeTimeout;
@@ -64,7 +75,7 @@ export function respond<T>(
  * ```
  */
 export function streamingResponse(source: Source<Chunk>, init?: StreamingResponseInit): Response {
-  return respond(source, init, { encode: encodeChunk }, { "content-type": TEXT });
+  return respond(source, init, { encode: encodeChunk }, TEXT);
 }
 
 /**
@@ -75,7 +86,7 @@ export function streamingResponse(source: Source<Chunk>, init?: StreamingRespons
  * ```
  */
 export function textResponse(source: Source<Chunk>, init?: StreamingResponseInit): Response {
-  return respond(source, init, { encode: encodeChunk }, { "content-type": TEXT });
+  return respond(source, init, { encode: encodeChunk }, TEXT);
 }
 
 /**
@@ -90,7 +101,7 @@ export function textResponse(source: Source<Chunk>, init?: StreamingResponseInit
  * ```
  */
 export function htmlResponse(source: Source<Chunk>, init?: StreamingResponseInit): Response {
-  return respond(source, init, { encode: encodeChunk }, { "content-type": "text/html; charset=utf-8" });
+  return respond(source, init, { encode: encodeChunk }, "text/html; charset=utf-8");
 }
 
 /**
@@ -105,8 +116,8 @@ export function htmlResponse(source: Source<Chunk>, init?: StreamingResponseInit
  * ```
  * @see https://github.com/ndjson/ndjson-spec
  */
-export function ndjsonResponse(source: Source<unknown>, init?: StreamingResponseInit): Response {
-  return respond(source, init, { encode: encodeJsonLine }, { "content-type": "application/x-ndjson" });
+export function ndjsonResponse(source: Source<unknown>, init?: ItemResponseInit<unknown>): Response {
+  return respond(source, init, { encode: encodeJsonLine }, "application/x-ndjson");
 }
 
 const encodeJsonLine: Encoder<unknown> = (item, index) => jsonText(item, `NDJSON item #${index}`) + "\n";

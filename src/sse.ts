@@ -9,7 +9,7 @@
 import { asBytes, encodeText, type Encoder } from "./encode.ts";
 import { checkNonNegative, describe, quote } from "./errors.ts";
 import { jsonText, respond } from "./response.ts";
-import type { Source, StreamingResponseInit } from "./types.ts";
+import type { ItemResponseInit, Source } from "./types.ts";
 
 /** One event. Every field is optional; unknown keys are ignored. */
 export interface ServerSentEvent {
@@ -28,8 +28,11 @@ export interface ServerSentEvent {
 /** What an SSE source yields: an event, or a string / bytes as the data of one `message`. */
 export type SSEItem = ServerSentEvent | string | ArrayBufferView | ArrayBuffer;
 
-/** {@link StreamingResponseInit} plus the keep-alive interval. */
-export interface SSEResponseInit extends StreamingResponseInit {
+/**
+ * {@link StreamingResponseInit} plus the keep-alive interval; `onError` may return an
+ * event (e.g. `{ event: "error", data: { retry: true } }`).
+ */
+export interface SSEResponseInit extends ItemResponseInit<SSEItem> {
   /** ms of producer silence before a `: keep-alive` comment is sent; default 15_000; false = never. */
   keepAlive?: number | false;
 }
@@ -117,11 +120,7 @@ export function sseResponse(source: Source<SSEItem>, init?: SSEResponseInit): Re
     source,
     init,
     { encode: encodeEvent, idle: keepAlive ? { ms: keepAlive, chunk: KEEP_ALIVE } : undefined },
-    {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      "x-accel-buffering": "no",
-    },
+    "text/event-stream; charset=utf-8",
   );
 }
 

@@ -39,13 +39,23 @@ export interface StreamOptions {
   /** Bytes produced ahead of the consumer. Default 0: produce only when asked. */
   highWaterMark?: number;
   /**
-   * Called when the source throws (or the `timeout` passes). Return a last chunk to send
-   * before the body ends cleanly (e.g. an SSE `error` event); return nothing to error the
-   * body, which the runtime turns into an aborted response. The error's message is never
-   * sent unless this returns it.
+   * Called when the source throws (or the `timeout` passes). Return a last item to send
+   * before the body ends cleanly; it is encoded like the body's other items (an SSE event
+   * object for `sseResponse`, any JSON value for `ndjsonResponse`, a chunk otherwise).
+   * Return nothing to error the body, which the runtime turns into an aborted response.
+   * The error's message is never sent unless this returns it.
    */
   onError?: (error: unknown) => Chunk | void;
 }
 
 /** `ResponseInit` plus the {@link StreamOptions} of the body. */
 export interface StreamingResponseInit extends ResponseInit, StreamOptions {}
+
+/**
+ * A {@link StreamingResponseInit} whose `onError` returns an item of type `T`, encoded
+ * like the body's other items.
+ */
+export type ItemResponseInit<T> = Omit<StreamingResponseInit, "onError"> & {
+  /** Called when the source throws (or `timeout` passes): a last item to send, or nothing to error the body. */
+  onError?: (error: unknown) => T | void;
+};

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import { disconnectReason } from "../../src/adapter.ts";
 import { isValidHost } from "../../src/exchange.ts";
 
 export type NodeRequest = IncomingMessage | Http2ServerRequest;
@@ -58,7 +59,7 @@ export function toWebRequest(req: NodeRequest, res: NodeResponse, client: AbortC
     // HTTP/1 closes after a normal response too, hence `finished`; an HTTP/2 reset leaves
     // writableFinished true, hence the reset checks.
     const reset = h2 && ((req as Http2ServerRequest).aborted || ((res as Http2ServerResponse).stream?.rstCode ?? 0) !== 0);
-    if (!finished || reset) client.abort(new Error("sluice: the client closed the connection"));
+    if (!finished || reset) client.abort(disconnectReason());
   });
 
   const method = req.method ?? "GET";

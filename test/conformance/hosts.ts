@@ -44,9 +44,10 @@ export interface StartOptions {
  * cleanly), `files`, `heap` (no GC to trigger), `reset` (cannot reset an HTTP/1.0
  * connection), `pipeline` (drops pipelined requests), `early` (never reports a client
  * that left before its response started), `badHost` (answers a bad Host itself), `server`
- * (the HTTP server is not a sluice adapter, so what adapters guarantee is not on it).
+ * (the HTTP server is not a sluice adapter, so what adapters guarantee is not on it),
+ * `quiet` (logs a body that ended as an error, even one sluice ended on purpose).
  */
-export type Gap = "close" | "truncate" | "files" | "heap" | "reset" | "pipeline" | "early" | "badHost" | "server";
+export type Gap = "close" | "truncate" | "files" | "heap" | "reset" | "pipeline" | "early" | "badHost" | "server" | "quiet";
 
 export interface Host {
   name: string;
@@ -195,5 +196,6 @@ export const workerd: Host = {
       "workerd reports neither a request.signal abort nor a body cancel for a client that leaves before its " +
       "response starts; its producer ends at writeTimeout",
     badHost: "workerd itself answers 500 to a Host it cannot parse, before any Worker code runs: the handler never sees it",
+    quiet: "workerd logs every body that ends as an error as an uncaught exception, from the runtime itself",
   },
 };

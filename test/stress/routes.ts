@@ -26,6 +26,11 @@ export interface StreamRecord {
   produced: number;
   /** Date.now() when the producer last handed out a chunk. */
   lastChunkAt: number;
+  /**
+   * The largest gap between two chunks the producer handed out since `/stress/gaps` last
+   * reset it, less the producer's own wait (`every`): how long the server kept it waiting.
+   */
+  maxGap: number;
   /** Date.now() when its `finally` ran; 0 while it runs. */
   endedAt: number;
 }
@@ -75,7 +80,7 @@ function counted<T>(key: string, record: string | undefined, body: (signal: Abor
   const entry = statsOf(key);
   entry.handled++;
   return async function* (signal: AbortSignal) {
-    const mine: StreamRecord = { id: record ?? "", startedAt: Date.now(), produced: 0, lastChunkAt: 0, endedAt: 0 };
+    const mine: StreamRecord = { id: record ?? "", startedAt: Date.now(), produced: 0, lastChunkAt: 0, endedAt: 0, maxGap: 0 };
     if (record !== undefined) (entry.streams ??= []).push(mine);
     entry.started++;
     open++;
@@ -83,7 +88,9 @@ function counted<T>(key: string, record: string | undefined, body: (signal: Abor
       yield* body(signal, (amount) => {
         entry.produced += amount;
         mine.produced += amount;
-        mine.lastChunkAt = Date.now();
+        const now = Date.now();
+        if (mine.lastChunkAt > 0) mine.maxGap = Math.max(mine.maxGap, now - mine.lastChunkAt);
+        mine.lastChunkAt = now;
       });
     } finally {
       mine.endedAt = Date.now();
@@ -114,9 +121,13 @@ export async function stressRoute(request: Request, host: StressHost): Promise<R
   const number = (name: string, fallback: number) => Number(query.get(name) ?? fallback);
   const record = query.get("record") === "1" ? (query.get("id") ?? "") : undefined;
   const { signal } = request;
-  const writeTimeout = query.has("writeTimeout") ? { writeTimeout: number("writeTimeout", 0) } : {};
+  const timeouts = {
+    ...(query.has("writeTimeout") ? { writeTimeout: number("writeTimeout", 0) } : {}),
+    ...(query.has("timeout") ? { timeout: number("timeout", 0) } : {}),
+  };
   switch (url.pathname) {
     // SSE: one event at once, then one every `every` ms (0: none, keep-alives only).
+    // (`writeTimeout` and `timeout` apply to every route that spreads `timeouts`.)
     case "/stress/sse": {
       const every = number("every", 0);
       return sseResponse(counted<SSEItem>(key, record, async function* (signal, count) {
@@ -125,7 +136,7 @@ export async function stressRoute(request: Request, host: StressHost): Promise<R
           yield { id, data: `tick ${id}` };
           await sleep(every > 0 ? every : 1e9, signal);
         }
-      }), { signal, keepAlive: number("keepAlive", 15_000), ...writeTimeout });
+      }), { signal, keepAlive: number("keepAlive", 15_000), ...timeouts });
     }
     // Bytes: an endless stream of `size`-byte chunks, `every` ms apart.
     case "/stress/bytes": {
@@ -137,7 +148,7 @@ export async function stressRoute(request: Request, host: StressHost): Promise<R
           yield new Uint8Array(size).fill(i & 255);
           await sleep(every, signal);
         }
-      }), { signal, ...writeTimeout, headers: { "content-type": "application/octet-stream" } });
+      }), { signal, ...timeouts, headers: { "content-type": "application/octet-stream" } });
     }
     // As fast as the client takes it: 64 KiB chunks, never a wait.
     case "/stress/flood": {
@@ -147,7 +158,7 @@ export async function stressRoute(request: Request, host: StressHost): Promise<R
           count(chunk.byteLength);
           yield chunk;
         }
-      }), { signal, ...writeTimeout, headers: { "content-type": "application/octet-stream" } });
+      }), { signal, ...timeouts, headers: { "content-type": "application/octet-stream" } });
     }
     // `size` bytes in `chunk`-byte items (1 MiB by default), each a fresh array (with
     // `reuse=1`, one buffer filled again for every item); with `file=1`, a fileResponse of
@@ -158,7 +169,7 @@ export async function stressRoute(request: Request, host: StressHost): Promise<R
       const piece = number("chunk", 1024 * 1024);
       if (query.get("file") === "1") {
         const file = new Blob([new Uint8Array(size).map((_, i) => patternByte(2, i))]);
-        return fileResponse(file, { request, chunkSize: piece, ...writeTimeout });
+        return fileResponse(file, { request, chunkSize: piece, ...timeouts });
       }
       const reused = query.get("reuse") === "1" ? new Uint8Array(piece) : undefined; // one buffer, filled again for every item
       return streamingResponse(counted(key, record, async function* (_signal, count) {
@@ -168,7 +179,7 @@ export async function stressRoute(request: Request, host: StressHost): Promise<R
           count(bytes.byteLength);
           yield bytes;
         }
-      }), { signal, ...writeTimeout, headers: { "content-type": "application/octet-stream" } });
+      }), { signal, ...timeouts, headers: { "content-type": "application/octet-stream" } });
     }
     // A finite body of `size` known bytes (patternByte), in `chunk`-byte pieces `every` ms apart.
     case "/stress/pattern": {
@@ -198,6 +209,11 @@ export async function stressRoute(request: Request, host: StressHost): Promise<R
         }
         throw new Error(`stress: the producer failed after ${at} chunks`);
       }), { signal, ...onError });
+    }
+    // Resets the largest gaps of a key's streams (before a measurement starts).
+    case "/stress/gaps": {
+      for (const stream of statsOf(key).streams ?? []) stream.maxGap = 0;
+      return new Response("reset");
     }
     case "/stress/stats": {
       const entry = statsOf(key);

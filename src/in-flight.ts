@@ -1,0 +1,87 @@
+/**
+ * One request a server is answering, as the fetch-style adapters (Deno, Bun, Workers)
+ * follow it: what its handler's signal means, and when its response stops being open.
+ * @module
+ */
+import { disconnectReason, type OpenResponses } from "./adapter.ts";
+import { controlOf } from "./body.ts";
+import type { BodyControl } from "./engine.ts";
+import { whenBodyEnds } from "./exchange.ts";
+
+/**
+ * A request in flight. The handler gets {@link InFlight.request}, whose signal aborts
+ * only when the client leaves before the response is complete (a `StreamAbortError` of
+ * type `"disconnect"`, on every runtime) or the server shuts down (`"shutdown"`). Until
+ * its response has ended, it is one of the server's open responses, so `close()` can
+ * abort it and wait for it.
+ */
+export class InFlight {
+  readonly request: Request;
+  readonly #client = new AbortController();
+  /** The response was sent whole: an abort the runtime reports after that means nothing. */
+  #complete = false;
+  #body: BodyControl | undefined;
+  #release: (() => void) | undefined;
+  #ended!: () => void;
+  /** Settles once the response is over: its body ended (or was never sent), or the runtime said so. */
+  readonly ended = new Promise<void>((resolve) => (this.#ended = resolve));
+
+  constructor(incoming: Request, open?: OpenResponses) {
+    this.request = new Request(incoming, { signal: this.#client.signal });
+    this.#release = open?.add((reason) => this.#abort(reason));
+  }
+
+  /** Calls `handler` with {@link InFlight.request}; if it throws, the response is not open (the runtime answers 500). */
+  async handle<R>(handler: (request: Request) => R | Promise<R>): Promise<R> {
+    try {
+      return await handler(this.request);
+    } catch (error) {
+      this.done();
+      throw error;
+    }
+  }
+
+  /**
+   * The runtime says the client is gone (its request's signal aborted). Passed on unless
+   * the response was complete: Deno aborts that signal after a complete response too.
+   */
+  clientGone(): void {
+    if (!this.#complete) this.#abort(disconnectReason());
+  }
+
+  /**
+   * `response`, followed to its end: complete or not, and then no longer open. A body
+   * sluice did not make is read through a pass-through for that (see `whenBodyEnds`).
+   */
+  tracked(response: Response): Response {
+    this.#body = controlOf(response.body);
+    return whenBodyEnds(response, (complete) => {
+      this.#complete = complete;
+      this.done();
+    }, this.#client.signal);
+  }
+
+  /**
+   * `response` as the runtime sends it without JavaScript (a native file): nothing tells
+   * a finished one from an abandoned one, so it counts as complete, and is left to the
+   * runtime's own shutdown.
+   */
+  untracked(response: Response): Response {
+    this.#complete = true;
+    this.done();
+    return response;
+  }
+
+  /** The response is over (or the runtime says so): it is no longer open. */
+  done(): void {
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
+    this.#ended();
+  }
+
+  #abort(reason: unknown): void {
+    this.#client.abort(reason);
+    this.#body?.abort(reason);
+  }
+}
