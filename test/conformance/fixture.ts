@@ -17,6 +17,7 @@ import {
 } from "../../src/index.ts";
 import { stressRoute, type StressHost } from "../stress/routes.ts";
 import { securityRoute, type SecurityHost } from "./security-routes.ts";
+import { polishRoute } from "./polish-routes.ts";
 import { sleep } from "./sleep.ts";
 
 /**
@@ -201,6 +202,10 @@ export async function fixture(request: Request): Promise<Response> {
       return host.rss ? Response.json({ rss: host.rss() }) : new Response("not measured here", { status: 501 });
     default:
       if (url.pathname.startsWith("/auto/")) return auto(request);
+      if (url.pathname.startsWith("/polish/")) {
+        const response = await polishRoute(request, statsOf);
+        if (response) return response;
+      }
       if (url.pathname.startsWith("/sec/")) {
         const response = await securityRoute(request, host);
         if (response) return response;

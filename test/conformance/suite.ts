@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readChunks, readEvents, readNdjson } from "../../src/client.ts";
 import { SSE_EVENTS, type Stats } from "./fixture.ts";
 import type { Host, RunningHost } from "./hosts.ts";
+import { polish } from "./polish.ts";
 import { security } from "./security.ts";
 
 const decoder = new TextDecoder();
@@ -354,14 +355,20 @@ export function conformance(host: Host): void {
       });
     });
 
-    security({ host, running: () => server, url, key, eventually: poll });
+    const context: SuiteContext = { host, running: () => server, url, key, eventually: poll };
+    security(context);
+    polish(context);
 
     // Last: it closes the server.
     const closeReason = host.cannot?.close;
     test.skipIf(closeReason !== undefined)(
-      closeReason ? `close() with open streams: not on ${host.name}: ${closeReason}` : "close() with open streams resolves and runs their finally",
+      closeReason
+        ? `close() with open streams: not on ${host.name}: ${closeReason}`
+        : "close() with open streams and a handler still computing aborts them all, runs their finally, and resolves well within shutdownGrace",
       async () => {
         const name = key();
+        const computing = key();
+        const pending = fetch(url(`/polish/computing?key=${computing}`)).then((r) => r.status, () => "cut off");
         // Two byte streams and an endless SSE stream with keep-alive, all open at once.
         const paths = [`/endless?key=${name}`, `/endless?key=${name}`, `/sse-idle?key=${name}&keepAlive=50`];
         const readers = await Promise.all(
@@ -379,9 +386,12 @@ export function conformance(host: Host): void {
             return "cut off";
           }
         });
+        await eventually(computing, (s) => s.started === 1, 2_000); // the handler is computing
         const closed = await server.close!();
         expect(closed.ms).toBeLessThan(2_000); // well within shutdownGrace
         expect(closed.stats[name]).toMatchObject({ started: 3, finallies: 3 });
+        expect(closed.stats[computing], "the computing handler saw its signal abort").toMatchObject({ started: 1, finallies: 1 });
+        expect([503, 500, "cut off"]).toContain(await pending);
         expect(await Promise.all(endings)).toEqual(["cut off", "cut off", "cut off"]);
       },
     );

@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { controlOf } from "../../src/body.ts";
-import { toStream } from "../../src/index.ts";
+import { StreamAbortError, toStream } from "../../src/index.ts";
 import { decoder, sleep, tracked, untilAborted, within } from "./helpers.ts";
 
 /** A source that counts what closes it. */
@@ -165,5 +165,14 @@ describe("settled()", () => {
     await sleep(5);
     await reader.cancel();
     await within(controlOf(stream)!.settled(), 500, "settled()");
+  });
+});
+
+describe("StreamAbortError", () => {
+  test("each type has the name platform checks expect: disconnect AbortError, timeouts TimeoutError, shutdown ShutdownError", () => {
+    expect(new StreamAbortError("disconnect", "x").name).toBe("AbortError");
+    expect(new StreamAbortError("timeout", "x").name).toBe("TimeoutError");
+    expect(new StreamAbortError("write-timeout", "x").name).toBe("TimeoutError");
+    expect(new StreamAbortError("shutdown", "x").name).toBe("ShutdownError");
   });
 });

@@ -29,7 +29,36 @@ describe("streamed responses", () => {
       "x-upstream": "yes",
     });
     const response = streamingResponse(["x"], { headers: upstream });
-    expect([...response.headers.keys()].sort()).toEqual(["content-type", "x-upstream"]);
+    expect([...response.headers.keys()].sort()).toEqual(["cache-control", "content-type", "x-accel-buffering", "x-upstream"]);
+  });
+
+  test.each([
+    ["streamingResponse", streamingResponse],
+    ["textResponse", textResponse],
+    ["htmlResponse", htmlResponse],
+    ["ndjsonResponse", ndjsonResponse],
+  ])("%s carries cache-control: no-cache, no-transform and x-accel-buffering: no, so proxies and compression middleware pass it through; the caller's win", (_name, make) => {
+    const response = make([]);
+    expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
+    expect(response.headers.get("x-accel-buffering")).toBe("no");
+    const own = make([], { headers: { "cache-control": "private, max-age=5", "x-accel-buffering": "yes" } });
+    expect(own.headers.get("cache-control")).toBe("private, max-age=5");
+    expect(own.headers.get("x-accel-buffering")).toBe("yes");
+  });
+
+  test("ndjsonResponse's onError may return any JSON value, sent as the last line", async () => {
+    const body = ndjsonResponse(async function* () {
+      yield 1;
+      throw new Error("failed");
+    }, { onError: () => ({ error: "failed", at: [1] }) });
+    expect(await body.text()).toBe('1\n{"error":"failed","at":[1]}\n');
+  });
+
+  test("ndjsonResponse's onError returning null sends null: it is a JSON value", async () => {
+    const body = ndjsonResponse(async function* () {
+      throw new Error("failed");
+    }, { onError: () => null });
+    expect(await body.text()).toBe("null\n");
   });
 
   test("status and statusText are the caller's", () => {

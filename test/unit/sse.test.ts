@@ -243,6 +243,52 @@ describe("sseResponse", () => {
     await reader.cancel();
   });
 
+  test("with a highWaterMark, keep-alives wait for the client to read what was sent: at most one is queued behind a client that reads nothing", async () => {
+    const reader = sseResponse(async function* (signal) {
+      yield { data: "first" };
+      await untilAborted(signal);
+    }, { keepAlive: 10, highWaterMark: 4096 }).body!.getReader();
+    expect(decoder.decode((await reader.read()).value)).toBe("data: first\n\n");
+    await sleep(300); // 30 intervals with nothing read
+    let queued = "";
+    for (;;) {
+      const read = await Promise.race([reader.read(), sleep(5).then(() => undefined)]);
+      if (read === undefined || read.done) break;
+      queued += decoder.decode(read.value);
+    }
+    expect(queued.split(": keep-alive\n\n").length - 1).toBeLessThanOrEqual(1);
+    await reader.cancel();
+  });
+
+  test("every keep-alive is bytes of its own: a consumer that overwrites or transfers one leaves the next, and other streams', intact", async () => {
+    const idle = () =>
+      sseResponse(async function* (signal) {
+        await untilAborted(signal);
+      }, { keepAlive: 10 }).body!.getReader();
+    const [a, b] = [idle(), idle()];
+    const first = (await a.read()).value!;
+    first.fill(0);
+    structuredClone(first.buffer, { transfer: [first.buffer] }); // detaches it
+    expect(decoder.decode((await a.read()).value)).toBe(": keep-alive\n\n");
+    expect(decoder.decode((await b.read()).value)).toBe(": keep-alive\n\n");
+    await Promise.all([a.cancel(), b.cancel()]);
+  });
+
+  test("onError may return an event object, sent as the last event", async () => {
+    const text = await sseResponse(async function* () {
+      yield { data: "one" };
+      throw new Error("failed");
+    }, { onError: () => ({ event: "error", data: { retry: true } }) }).text();
+    expect(text).toBe('data: one\n\nevent: error\ndata: {"retry":true}\n\n');
+  });
+
+  test("onError returning a string sends it as the data of one message, as a yielded string would be", async () => {
+    const text = await sseResponse(async function* () {
+      throw new Error("failed");
+    }, { onError: () => "failed" }).text();
+    expect(text).toBe("data: failed\n\n");
+  });
+
   test("keepAlive: false sends none", async () => {
     const reader = sseResponse(async function* () {
       await sleep(80);

@@ -1,0 +1,37 @@
+/**
+ * A Hono app behind Hono's own compress() middleware, served by sluice's adapter of the
+ * runtime it runs on (Node from the build, Bun from source). Prints {"url"} like every
+ * host. Its routes stream HTML and NDJSON whose second part waits until /release.
+ */
+import { Hono } from "hono";
+import { compress } from "hono/compress";
+import process from "node:process";
+import { htmlResponse, ndjsonResponse } from "../../../src/index.ts";
+
+const released = new Set<string>();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Yields `first`, waits until `key` is released, then yields `second`. */
+function gated<T>(key: string, first: T, second: T) {
+  return async function* (signal: AbortSignal) {
+    yield first;
+    while (!released.has(key) && !signal.aborted) await sleep(5);
+    yield second;
+  };
+}
+
+const app = new Hono();
+app.use(compress());
+app.get("/html", (c) => htmlResponse(gated(c.req.query("key") ?? "", "<p>first</p>", "<p>second</p>"), { signal: c.req.raw.signal }));
+app.get("/ndjson", (c) => ndjsonResponse(gated(c.req.query("key") ?? "", { part: "first" }, { part: "second" }), { signal: c.req.raw.signal }));
+app.get("/release", (c) => {
+  released.add(c.req.query("key") ?? "");
+  return c.text("released");
+});
+
+const isBun = "Bun" in globalThis;
+const { serve } = isBun ? await import("../../../runtimes/bun.ts") : await import("../../../runtimes/node.ts");
+const server = await serve(app.fetch, { port: 0, hostname: "127.0.0.1" });
+process.stdout.write(JSON.stringify({ url: server.url.href }) + "\n");
+process.stdin.resume();
+process.stdin.on("end", () => void server.close().then(() => process.exit(0)));
