@@ -80,13 +80,17 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
       const response = finishResponse(await flight.handle(handler), flight.request, BUN);
       if (response.body !== null) server.timeout(incoming, 0); // a quiet stream must not be cut at 10 s
       const native = natively(response);
-      if (native) return flight.untracked(native);
-      const control = controlOf(response.body);
-      if (control) {
-        control.consumerCopies(); // Bun copies each chunk into its own buffers before it pulls the next
-        control.onEnd(() => logFailure(control.failure));
-        if (response.headers.get("content-type")?.startsWith("text/event-stream")) control.prime(encodeText(":\n\n")); // bytes of its own for each stream
+      const control = native ? undefined : controlOf(response.body);
+      if (!control) {
+        // A file sent natively, or a body sluice did not make, goes out as it is: Bun
+        // aborts a request's signal only when its client leaves early, so nothing needs to
+        // read it through, and close() waits for it through server.stop().
+        flight.done();
+        return flight.sentNatively(native ?? response, false);
       }
+      control.consumerCopies(); // Bun copies each chunk into its own buffers before it pulls the next
+      control.onEnd(() => logFailure(control.failure));
+      if (response.headers.get("content-type")?.startsWith("text/event-stream")) control.prime(encodeText(":\n\n")); // bytes of its own for each stream
       return flight.tracked(response);
     },
     error(error) {
@@ -97,9 +101,11 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      void server.stop(); // stop accepting
+      const graceful = server.stop(); // stop accepting; settles once every connection has closed
       open.abortAll(shutdownReason()); // handlers still computing see their signal abort
-      await open.drained(shutdownGrace);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([graceful, new Promise((resolve) => (timer = setTimeout(resolve, shutdownGrace)))]);
+      clearTimeout(timer);
       await server.stop(true); // whatever is still open (a foreign endless body) is cut off
     })());
   closeOnAbort(options.signal, close);

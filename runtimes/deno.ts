@@ -19,6 +19,7 @@ import {
   type ServeOptions,
   type Server,
 } from "../src/adapter.ts";
+import { controlOf } from "../src/body.ts";
 import { finishResponse, rejectBadRequest, type RuntimeTraits } from "../src/exchange.ts";
 import { InFlight } from "../src/in-flight.ts";
 import { fileRangeOf } from "../src/file.ts";
@@ -110,10 +111,13 @@ async function respond(handler: FetchHandler, incoming: Request, info: DenoServe
   info.completed.then(() => flight.done(), () => flight.done());
   incoming.signal.addEventListener("abort", () => flight.clientGone(), { once: true });
   const response = finishResponse(await flight.handle(handler), flight.request, DENO);
+  // A native file or a body from fetch(): Deno sends it without JavaScript, so nothing
+  // tells a finished one from one whose client left, and the abort Deno sends after both
+  // is not passed on (README, "Deno").
   const native = await natively(response);
-  // A native file: Deno sends it without JavaScript, so nothing tells a finished download
-  // from one whose client left, and the abort Deno sends after both is not passed on.
-  return native ? flight.untracked(native) : flight.tracked(response);
+  if (native) return flight.sentNatively(native, true);
+  if (response.url !== "" && controlOf(response.body) === undefined) return flight.sentNatively(response, true);
+  return flight.tracked(response);
 }
 
 function isAbort(error: unknown): boolean {
