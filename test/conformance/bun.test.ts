@@ -1,4 +1,4 @@
-import { bun } from "./hosts.ts";
+import { bun } from "../hosts/hosts.ts";
 import { conformance } from "./suite.ts";
 
 conformance(bun);

@@ -1,4 +1,4 @@
-import { deno } from "./hosts.ts";
+import { deno } from "../hosts/hosts.ts";
 import { conformance } from "./suite.ts";
 
 conformance(deno);

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const runtimes = {
-  node: [process.execPath, ["dist/test/conformance/hosts/hono-compress.js"]],
-  bun: [`${root}node_modules/.bin/bun`, ["test/conformance/hosts/hono-compress.ts"]],
+  node: [process.execPath, ["dist/test/hosts/hono-compress.js"]],
+  bun: [`${root}node_modules/.bin/bun`, ["test/hosts/hono-compress.ts"]],
 } as const;
 
 describe.each(Object.keys(runtimes) as (keyof typeof runtimes)[])("Hono compress() on %s", (runtime) => {

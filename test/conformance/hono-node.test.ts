@@ -1,4 +1,4 @@
-import { honoNode } from "./hosts.ts";
+import { honoNode } from "../hosts/hosts.ts";
 import { conformance } from "./suite.ts";
 
 conformance(honoNode);

@@ -9,8 +9,8 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, test } from "vitest";
 import { streamingResponse } from "../../src/index.ts";
 import { toNodeHandler, type FetchHandler } from "../../runtimes/node.ts";
+import { sleep } from "../_support/time.ts";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A producer whose `finally` can be awaited. */
 function endless() {

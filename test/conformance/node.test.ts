@@ -1,4 +1,4 @@
-import { node } from "./hosts.ts";
+import { node } from "../hosts/hosts.ts";
 import { conformance } from "./suite.ts";
 
 conformance(node);

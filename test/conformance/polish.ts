@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readEvents, readNdjson } from "../../src/client.ts";
-import { BLOB_MODIFIED, BLOB_SIZE } from "../stress/routes.ts";
-import type { Ending } from "./polish-routes.ts";
-import { exchange, rawRequest } from "./raw.ts";
+import { BLOB_MODIFIED, BLOB_SIZE } from "../fixture/stress-routes.ts";
+import type { Ending } from "../fixture/polish-routes.ts";
+import { exchange, rawRequest } from "../_support/raw.ts";
 import type { SuiteContext } from "./suite.ts";
 
 const BEFORE = new Date(BLOB_MODIFIED - 86_400_000).toUTCString();

@@ -9,12 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { exchange, rawRequest } from "./raw.ts";
-import { reuseByte } from "./security-routes.ts";
-import type { Gap } from "./hosts.ts";
+import { exchange, rawRequest } from "../_support/raw.ts";
+import { sleep } from "../_support/time.ts";
+import { reuseByte } from "../fixture/security-routes.ts";
+import type { Gap } from "../hosts/hosts.ts";
 import type { SuiteContext } from "./suite.ts";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const KiB = 1024;
 
 /** The text an upstream serves gzipped: when decoded, it reads as HTTP responses of its own. */

@@ -9,13 +9,13 @@ import { join } from "node:path";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readChunks, readEvents, readNdjson } from "../../src/client.ts";
-import { SSE_EVENTS, type Stats } from "./fixture.ts";
-import type { Host, RunningHost } from "./hosts.ts";
+import { SSE_EVENTS, type Stats } from "../fixture/fixture.ts";
+import type { Host, RunningHost } from "../hosts/hosts.ts";
 import { polish } from "./polish.ts";
 import { security } from "./security.ts";
+import { eventually, sleep } from "../_support/time.ts";
 
 const decoder = new TextDecoder();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let keys = 0;
 
 const MiB = 1024 * 1024;
@@ -59,15 +59,6 @@ export interface SuiteContext {
   eventually<T>(probe: () => Promise<T>, check: (value: T) => boolean, ms: number): Promise<T>;
 }
 
-async function poll<T>(probe: () => Promise<T>, check: (value: T) => boolean, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (check(value) || Date.now() > deadline) return value;
-    await sleep(20);
-  }
-}
-
 export function conformance(host: Host): void {
   describe(`conformance on ${host.name}`, () => {
     let server: RunningHost;
@@ -86,7 +77,7 @@ export function conformance(host: Host): void {
     const key = () => `${host.name}-${++keys}`;
     const stats = async (name: string): Promise<Stats> => (await fetch(url(`/stats?key=${name}`))).json() as Promise<Stats>;
     /** Polls the stats of `name` until `check` holds, for at most `ms`. */
-    const eventually = (name: string, check: (stats: Stats) => boolean, ms: number) => poll(() => stats(name), check, ms);
+    const statsUntil = (name: string, check: (stats: Stats) => boolean, ms: number) => eventually(() => stats(name), check, ms);
 
     test("a text stream arrives whole, as text/plain", async () => {
       const response = await fetch(url("/text"));
@@ -139,7 +130,7 @@ export function conformance(host: Host): void {
       expect(later.produced).toBeLessThan(16 * 1024 * 1024); // socket buffers, not the endless source
       expect(later.produced).toBe(stalled.produced); // and it has stopped growing
       client.abort();
-      const after = await eventually(name, (s) => s.finallies === 1, 2_000);
+      const after = await statsUntil(name, (s) => s.finallies === 1, 2_000);
       expect(after.finallies).toBe(1);
     });
 
@@ -151,7 +142,7 @@ export function conformance(host: Host): void {
       await reader.read();
       client.abort();
       const left = Date.now();
-      const after = await eventually(name, (s) => s.finallies === 1, 1_000);
+      const after = await statsUntil(name, (s) => s.finallies === 1, 1_000);
       expect(after).toMatchObject({ started: 1, finallies: 1 });
       expect(Date.now() - left).toBeLessThanOrEqual(1_000);
     });
@@ -214,7 +205,7 @@ export function conformance(host: Host): void {
       }
       expect(events).toEqual([{ event: "hello", id: undefined, data: "idle from now on" }]);
       client.abort();
-      expect((await eventually(name, (s) => s.finallies === 1, 1_000)).finallies).toBe(1);
+      expect((await statsUntil(name, (s) => s.finallies === 1, 1_000)).finallies).toBe(1);
     });
 
     test("leaving a for-await over readEvents early cancels the body: the server's producer finally runs", async () => {
@@ -223,7 +214,7 @@ export function conformance(host: Host): void {
         expect(event.data).toBe("idle from now on");
         break;
       }
-      expect((await eventually(name, (s) => s.finallies === 1, 1_000)).finallies).toBe(1);
+      expect((await statsUntil(name, (s) => s.finallies === 1, 1_000)).finallies).toBe(1);
     });
 
     test("HEAD on a streaming route returns headers only, and the producer stops", async () => {
@@ -233,7 +224,7 @@ export function conformance(host: Host): void {
       expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8");
       expect(await response.text()).toBe("");
       await sleep(100);
-      const after = await eventually(name, (s) => s.finallies === s.started, 1_000);
+      const after = await statsUntil(name, (s) => s.finallies === s.started, 1_000);
       expect(after.finallies).toBe(after.started); // never started, or stopped
       await sleep(100);
       expect((await stats(name)).produced).toBe(after.produced); // and produces nothing more
@@ -355,7 +346,7 @@ export function conformance(host: Host): void {
       });
     });
 
-    const context: SuiteContext = { host, running: () => server, url, key, eventually: poll };
+    const context: SuiteContext = { host, running: () => server, url, key, eventually };
     security(context);
     polish(context);
 
@@ -386,7 +377,7 @@ export function conformance(host: Host): void {
             return "cut off";
           }
         });
-        await eventually(computing, (s) => s.started === 1, 2_000); // the handler is computing
+        await statsUntil(computing, (s) => s.started === 1, 2_000); // the handler is computing
         const closed = await server.close!();
         expect(closed.ms).toBeLessThan(2_000); // well within shutdownGrace
         expect(closed.stats[name]).toMatchObject({ started: 3, finallies: 3 });

@@ -1,4 +1,4 @@
-import { workerd } from "./hosts.ts";
+import { workerd } from "../hosts/hosts.ts";
 import { conformance } from "./suite.ts";
 
 conformance(workerd);

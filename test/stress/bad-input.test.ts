@@ -9,7 +9,7 @@ import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { readChunks, readEvents, readLines, readNdjson } from "../../src/client.ts";
 import { ResponseStatusError } from "../../src/errors.ts";
 import { toNodeHandler } from "../../runtimes/node.ts";
-import { request } from "./client.ts";
+import { request } from "../_support/http-client.ts";
 
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);

@@ -1,4 +1,4 @@
-import { bun } from "../conformance/hosts.ts";
+import { bun } from "../hosts/hosts.ts";
 import { stress } from "./scenarios.ts";
 
 stress(bun);

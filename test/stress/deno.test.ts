@@ -1,4 +1,4 @@
-import { deno } from "../conformance/hosts.ts";
+import { deno } from "../hosts/hosts.ts";
 import { stress } from "./scenarios.ts";
 
 stress(deno);

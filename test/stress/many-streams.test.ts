@@ -4,9 +4,10 @@
  * reported.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { node, type RunningHost } from "../conformance/hosts.ts";
-import { HttpClient, median, MiB, KiB, pool, request, sleep, eventually } from "./client.ts";
-import type { StressState, StressStats } from "./routes.ts";
+import { node, type RunningHost } from "../hosts/hosts.ts";
+import { HttpClient, median, MiB, KiB, pool, request } from "../_support/http-client.ts";
+import { eventually, sleep } from "../_support/time.ts";
+import type { StressState, StressStats } from "../fixture/stress-routes.ts";
 import { figures } from "./scenarios.ts";
 
 const STREAMS = 10_000;

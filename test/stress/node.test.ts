@@ -1,4 +1,4 @@
-import { node } from "../conformance/hosts.ts";
+import { node } from "../hosts/hosts.ts";
 import { stress } from "./scenarios.ts";
 
 stress(node);

@@ -8,11 +8,12 @@
  * quotes them.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { Host, RunningHost } from "../conformance/hosts.ts";
-import { CASES, type Expected, type Outcome } from "./battery.ts";
-import { HttpClient, KiB, median, MiB, pool, random, rawExchange, request, serverSockets, sleep, eventually } from "./client.ts";
-import { BLOB_SIZE, patternByte, type StressState, type StressStats } from "./routes.ts";
-import { smallWindowGet } from "./small-window.ts";
+import type { Host, RunningHost } from "../hosts/hosts.ts";
+import { CASES, type Expected, type Outcome } from "../fixture/battery.ts";
+import { HttpClient, KiB, median, MiB, pool, random, rawExchange, request, serverSockets } from "../_support/http-client.ts";
+import { eventually, sleep } from "../_support/time.ts";
+import { BLOB_SIZE, patternByte, type StressState, type StressStats } from "../fixture/stress-routes.ts";
+import { smallWindowGet } from "../_support/small-window.ts";
 
 export const SHUTDOWN_GRACE = 3_000;
 const WRITE_TIMEOUT = 2_000;

@@ -1,4 +1,4 @@
-import { workerd } from "../conformance/hosts.ts";
+import { workerd } from "../hosts/hosts.ts";
 import { stress } from "./scenarios.ts";
 
 stress(workerd);

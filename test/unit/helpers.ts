@@ -1,6 +1,5 @@
 /** Shared fixtures of the unit tests. */
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { sleep, within } from "../_support/time.ts";
 
 export const decoder = new TextDecoder();
 
@@ -57,14 +56,4 @@ export function tracked<T>(body: (signal: AbortSignal, state: { produced: number
     }
   };
   return { state, producer };
-}
-
-/** Resolves `promise`, or rejects after `ms` saying what was awaited. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([
-    promise,
-    sleep(ms).then(() => {
-      throw new Error(`${what} did not happen within ${ms} ms`);
-    }),
-  ]);
 }

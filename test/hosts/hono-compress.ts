@@ -6,10 +6,10 @@
 import { Hono } from "hono";
 import { compress } from "hono/compress";
 import process from "node:process";
-import { htmlResponse, ndjsonResponse } from "../../../src/index.ts";
+import { htmlResponse, ndjsonResponse } from "../../src/index.ts";
+import { sleep } from "../_support/time.ts";
 
 const released = new Set<string>();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Yields `first`, waits until `key` is released, then yields `second`. */
 function gated<T>(key: string, first: T, second: T) {
@@ -30,7 +30,7 @@ app.get("/release", (c) => {
 });
 
 const isBun = "Bun" in globalThis;
-const { serve } = isBun ? await import("../../../runtimes/bun.ts") : await import("../../../runtimes/node.ts");
+const { serve } = isBun ? await import("../../runtimes/bun.ts") : await import("../../runtimes/node.ts");
 const server = await serve(app.fetch, { port: 0, hostname: "127.0.0.1" });
 process.stdout.write(JSON.stringify({ url: server.url.href }) + "\n");
 process.stdin.resume();

@@ -5,8 +5,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import type { Stats } from "./fixture.ts";
-import type { StressStats } from "../stress/routes.ts";
+import type { Stats } from "../fixture/fixture.ts";
+import type { StressStats } from "../fixture/stress-routes.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const bin = (name: string) => `${root}node_modules/.bin/${name}`;
@@ -116,7 +116,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 export const node: Host = {
   name: "node",
-  start: (options) => processHost(process.execPath, ["--expose-gc", "dist/test/conformance/hosts/node.js"], options),
+  start: (options) => processHost(process.execPath, ["--expose-gc", "dist/test/hosts/node.js"], options),
 };
 
 export const deno: Host = {
@@ -124,7 +124,7 @@ export const deno: Host = {
   start: (options) =>
     processHost(
       bin("deno"),
-      ["run", "--allow-net", "--allow-env", "--allow-read", "--no-prompt", "--v8-flags=--expose-gc", "test/conformance/hosts/deno.ts"],
+      ["run", "--allow-net", "--allow-env", "--allow-read", "--no-prompt", "--v8-flags=--expose-gc", "test/hosts/deno.ts"],
       options,
     ),
   cannot: {
@@ -136,7 +136,7 @@ export const deno: Host = {
 
 export const bun: Host = {
   name: "bun",
-  start: (options) => processHost(bin("bun"), ["test/conformance/hosts/bun.ts"], options),
+  start: (options) => processHost(bin("bun"), ["test/hosts/bun.ts"], options),
   cannot: {
     pipeline:
       "Bun closes a kept-alive connection, unanswered, when a pipelined request arrives while an async " +
@@ -146,7 +146,7 @@ export const bun: Host = {
 
 export const honoNode: Host = {
   name: "hono-node",
-  start: (options) => processHost(process.execPath, ["dist/test/conformance/hosts/hono-node.js"], options),
+  start: (options) => processHost(process.execPath, ["dist/test/hosts/hono-node.js"], options),
   cannot: {
     close:
       "@hono/node-server's close() is Node's server.close(), which waits for open streams forever; " +
@@ -175,7 +175,7 @@ export const workerd: Host = {
       modules: true,
       modulesRoot: `${root}dist`,
       modulesRules: [{ type: "ESModule", include: ["**/*.js"] }], // the build is ESM throughout
-      scriptPath: `${root}dist/test/conformance/hosts/worker.js`,
+      scriptPath: `${root}dist/test/hosts/worker.js`,
       compatibilityDate: "2026-04-01",
       compatibilityFlags: WORKER_FLAGS,
       host: "127.0.0.1",

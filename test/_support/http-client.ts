@@ -238,8 +238,6 @@ export function request(url: URL, path: string, options?: RequestOptions): HttpC
   return new HttpClient(url, path, options);
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** Runs `work` for 0..count-1, at most `concurrency` at once. */
 export async function pool(count: number, concurrency: number, work: (index: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -247,16 +245,6 @@ export async function pool(count: number, concurrency: number, work: (index: num
     while (next < count) await work(next++);
   });
   await Promise.all(lanes);
-}
-
-/** Polls `probe` until `check` holds or `ms` pass; returns the last value either way. */
-export async function eventually<T>(probe: () => Promise<T>, check: (value: T) => boolean, ms: number, every = 50): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (check(value) || Date.now() > deadline) return value;
-    await sleep(every);
-  }
 }
 
 /** A small seeded generator (mulberry32), so a failing run can be replayed. */

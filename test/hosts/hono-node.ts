@@ -2,9 +2,9 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { createReadStream } from "node:fs";
 import process from "node:process";
-import { openFile } from "../../../runtimes/node.ts";
-import { handle } from "../../../runtimes/hono.ts";
-import { fixture, host } from "../fixture.ts";
+import { openFile } from "../../runtimes/node.ts";
+import { handle } from "../../runtimes/hono.ts";
+import { fixture, host } from "../fixture/fixture.ts";
 import { controlled } from "./control.ts";
 
 // A Hono app whose routes return sluice responses as they are, plus the auto-detected

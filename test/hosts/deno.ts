@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import process from "node:process";
-import { openFile, serve } from "../../../runtimes/deno.ts";
-import { fixture, host } from "../fixture.ts";
+import { openFile, serve } from "../../runtimes/deno.ts";
+import { fixture, host } from "../fixture/fixture.ts";
 import { controlled, heapAfterGc, shutdownGrace } from "./control.ts";
 
 host.openFile = openFile;

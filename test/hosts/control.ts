@@ -9,8 +9,8 @@
  * crashing the process, so the suite can name them.
  */
 import process from "node:process";
-import { allStats } from "../fixture.ts";
-import { allStressStats, noteUnhandled } from "../../stress/routes.ts";
+import { allStats } from "../fixture/fixture.ts";
+import { allStressStats, noteUnhandled } from "../fixture/stress-routes.ts";
 
 /** ms close() waits for open responses: SLUICE_SHUTDOWN_GRACE, else 2 s. */
 export const shutdownGrace = Number(process.env.SLUICE_SHUTDOWN_GRACE || 2_000);
