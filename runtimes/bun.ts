@@ -11,44 +11,25 @@ import {
   checkHandler,
   checkPath,
   checkServeOptions,
-  closeOnAbort,
+  closer,
   OpenResponses,
   serverUrl,
-  shutdownReason,
   type FetchHandler,
   type ServeOptions,
   type Server,
-} from "../src/adapter.ts";
-import { controlOf } from "../src/body.ts";
-import { encodeText } from "../src/encode.ts";
-import { finishResponse, rejectBadRequest, type RuntimeTraits } from "../src/exchange.ts";
-import { fileRangeOf } from "../src/file.ts";
+} from "../src/_kit/serve.ts";
+import { controlOf } from "../src/_body.ts";
+import { encodeText } from "../src/_encode.ts";
+import { finishResponse, rejectBadRequest, type RuntimeTraits } from "../src/_kit/exchange.ts";
 import { NotFoundError, StreamAbortError } from "../src/errors.ts";
-import { InFlight } from "../src/in-flight.ts";
+import { InFlight } from "../src/_kit/in-flight.ts";
 import type { FileLike } from "../src/file.ts";
-import { baseName, typeOf } from "../src/mime.ts";
+import { baseName, typeOf } from "../src/_kit/mime.ts";
+import { bun } from "./_types/bun.ts";
 
-export type { FetchHandler, ServeOptions, Server } from "../src/adapter.ts";
+export type { FetchHandler, ServeOptions, Server } from "../src/_kit/serve.ts";
 export type { FileLike } from "../src/file.ts";
 
-/** The part of `Bun.serve` used here, typed by hand so no Bun types are needed. */
-interface BunServer {
-  port: number;
-  hostname: string;
-  stop(closeActiveConnections?: boolean): Promise<void>;
-  timeout(request: Request, seconds: number): void;
-}
-interface BunGlobal {
-  serve(options: {
-    development: boolean;
-    port: number;
-    hostname?: string;
-    fetch(request: Request, server: BunServer): Promise<Response>;
-    error(error: unknown): Response;
-  }): BunServer;
-}
-
-const bun = () => (globalThis as unknown as { Bun: BunGlobal }).Bun;
 /** Bun's fetch decodes these codings and keeps the header (see finishResponse). */
 const BUN: RuntimeTraits = { decodes: new Set(["gzip", "x-gzip", "deflate", "br", "zstd"]) };
 
@@ -98,17 +79,16 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
       return new Response("Internal Server Error", { status: 500 });
     },
   });
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      const graceful = server.stop(); // stop accepting; settles once every connection has closed
-      open.abortAll(shutdownReason()); // handlers still computing see their signal abort
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([graceful, new Promise((resolve) => (timer = setTimeout(resolve, shutdownGrace)))]);
-      clearTimeout(timer);
+  let graceful!: Promise<void>;
+  const close = closer(options.signal, open, shutdownGrace, {
+    stop() {
+      graceful = server.stop(); // settles once every connection has closed
+    },
+    finished: () => graceful, // bodies Bun sends itself are not among the open responses
+    async end() {
       await server.stop(true); // whatever is still open (a foreign endless body) is cut off
-    })());
-  closeOnAbort(options.signal, close);
+    },
+  });
   return { url: serverUrl(options.hostname, server.hostname, server.port), port: server.port, close };
 }
 
@@ -129,17 +109,12 @@ function logFailure(failure: unknown): void {
  * other response.
  */
 function natively(response: Response): Response | undefined {
-  const range = fileRangeOf(response.body);
+  const range = controlOf(response.body)?.file;
   if (!range) return undefined;
   const slice = range.file.slice(range.start, range.end);
   if (!(slice instanceof Blob)) return undefined;
   response.body?.cancel().catch(() => {}); // never started: nothing was read
   return new Response(slice, { status: response.status, statusText: response.statusText, headers: response.headers });
-}
-
-/** The part of a `Bun.file()` used here. */
-interface BunFile extends FileLike {
-  stat(): Promise<{ isFile(): boolean; size: number; mtimeMs: number }>;
 }
 
 /**
@@ -154,7 +129,7 @@ interface BunFile extends FileLike {
  */
 export async function openFile(path: string): Promise<FileLike> {
   checkPath(path);
-  const file = (globalThis as unknown as { Bun: { file(path: string): BunFile } }).Bun.file(path);
+  const file = bun().file(path);
   let info;
   try {
     info = await file.stat();

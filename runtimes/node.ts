@@ -5,27 +5,26 @@
  */
 import { openAsBlob } from "node:fs";
 import { stat } from "node:fs/promises";
-import { createServer, type Server as HttpServer } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   checkHandler,
   checkPath,
   checkServeOptions,
-  closeOnAbort,
+  closer,
   OpenResponses,
   serverUrl,
-  shutdownReason,
   type FetchHandler,
   type ServeOptions,
   type Server,
-} from "../src/adapter.ts";
+} from "../src/_kit/serve.ts";
 import { NotFoundError } from "../src/errors.ts";
 import type { FileLike } from "../src/file.ts";
-import { baseName, typeOf } from "../src/mime.ts";
+import { baseName, typeOf } from "../src/_kit/mime.ts";
 import { listener } from "./_node/listener.ts";
 import type { NodeRequest, NodeResponse } from "./_node/request.ts";
 
-export type { FetchHandler, ServeOptions, Server } from "../src/adapter.ts";
+export type { FetchHandler, ServeOptions, Server } from "../src/_kit/serve.ts";
 export type { FileLike } from "../src/file.ts";
 
 /**
@@ -60,7 +59,7 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
   const { port, shutdownGrace } = checkServeOptions(options);
   const open = new OpenResponses();
   const inner = listener(handler, open);
-  let closing: Promise<void> | undefined;
+  let closing = false;
   const server = createServer((req, res) => {
     if (closing) {
       // A request on a kept-alive socket while closing: answer it, then let the socket go.
@@ -79,24 +78,20 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
     });
   });
   const address = server.address() as AddressInfo;
-  const close = () => (closing ??= shutDown(server, open, shutdownGrace));
-  closeOnAbort(options.signal, close);
+  let closed!: Promise<void>;
+  const close = closer(options.signal, open, shutdownGrace, {
+    stop() {
+      closing = true;
+      closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+    },
+    async end() {
+      server.closeAllConnections(); // what is left after the grace: handlers that never returned
+      await closed;
+    },
+  });
   return { url: serverUrl(options.hostname, address.address, address.port), port: address.port, close };
 }
-
-/**
- * Stops accepting, aborts every open response (producers' `finally` runs, clients see a
- * truncated body), gives handlers still computing up to `grace` ms, then drops what is left.
- */
-async function shutDown(server: HttpServer, open: OpenResponses, grace: number): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  open.abortAll(shutdownReason());
-  server.closeIdleConnections();
-  await open.drained(grace);
-  server.closeAllConnections();
-  await closed;
-}
-
 
 /**
  * Opens a file for `fileResponse`, read lazily in slices (`fs.openAsBlob`), with its

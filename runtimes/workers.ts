@@ -8,15 +8,13 @@
  * disconnect only with the `enable_request_signal` compatibility flag.
  * @module
  */
-import { controlOf } from "../src/body.ts";
-import { checkHandler } from "../src/adapter.ts";
-import { finishResponse, rejectBadRequest, type RuntimeTraits } from "../src/exchange.ts";
-import { InFlight } from "../src/in-flight.ts";
+import { controlOf } from "../src/_body.ts";
+import { checkHandler } from "../src/_kit/serve.ts";
+import { finishResponse, rejectBadRequest, type RuntimeTraits } from "../src/_kit/exchange.ts";
+import { InFlight } from "../src/_kit/in-flight.ts";
+import type { WorkerContext } from "./_types/workers.ts";
 
-/** The part of the Workers `ExecutionContext` used here. */
-export interface WorkerContext {
-  waitUntil(promise: Promise<unknown>): void;
-}
+export type { WorkerContext } from "./_types/workers.ts";
 
 /** A Workers fetch handler; `env` and `ctx` are passed through. */
 export type WorkerHandler<Env = unknown> = (request: Request, env: Env, ctx: WorkerContext) => Response | Promise<Response>;

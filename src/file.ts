@@ -2,23 +2,15 @@
  * fileResponse: downloads with Range, conditional requests and Content-Disposition.
  * @module
  */
-import { createBody, type BodyOptions } from "./body.ts";
-import { evaluatePreconditions, rangeStillValid, type Validators } from "./conditional.ts";
-import { contentDisposition } from "./disposition.ts";
+import { createBody, type BodyOptions } from "./_body.ts";
+import { evaluatePreconditions, rangeStillValid, type Validators } from "./_conditional.ts";
+import { contentDisposition } from "./_disposition.ts";
 import { describe, quote } from "./errors.ts";
-import { formatHttpDate } from "./http-date.ts";
-import { parseRange, type ByteRange } from "./range.ts";
-import type { StreamOptions } from "./types.ts";
+import { formatHttpDate } from "./_http-date.ts";
+import { parseRange, type ByteRange } from "./_range.ts";
+import type { FileLike, StreamOptions } from "./types.ts";
 
-/** What `fileResponse` needs of a file. A `Blob` or `File` is one; so is each runtime's `openFile()`. */
-export interface FileLike {
-  size: number;
-  type?: string;
-  name?: string;
-  /** ms since the epoch. */
-  lastModified?: number;
-  slice(start?: number, end?: number): { stream(): ReadableStream<Uint8Array> };
-}
+export type { FileLike } from "./types.ts";
 
 /**
  * Options of {@link fileResponse}: the body's {@link StreamOptions} (but `onError`: a
@@ -41,19 +33,6 @@ export interface FileResponseInit extends Omit<StreamOptions, "onError"> {
 }
 
 const DEFAULT_CHUNK = 64 * 1024;
-
-/** The file range behind each body fileResponse made, for adapters that can send it natively. */
-const ranges = new WeakMap<ReadableStream<Uint8Array>, { file: FileLike; start: number; end: number }>();
-
-/**
- * The file and byte range (end exclusive) a `fileResponse` body streams, or `undefined`
- * for any other body. Bun drops `Content-Length` on stream bodies (oven-sh/bun#10507), so
- * its adapter sends the file's own slice instead.
- * @internal
- */
-export function fileRangeOf(body: ReadableStream<Uint8Array> | null) {
-  return body ? ranges.get(body) : undefined;
-}
 
 /**
  * Streams a file as a download, in chunks pulled as the client reads them, never
@@ -124,8 +103,8 @@ export function fileResponse(file: FileLike, init: FileResponseInit = {}): Respo
     encode: (bytes: Uint8Array) => bytes,
     join: false,
     owned: true, // a Blob's stream gives fresh memory for every read
+    file: { file, start, end: end + 1 }, // a runtime may send the file itself (Bun, Deno)
   });
-  ranges.set(body, { file, start, end: end + 1 });
   return new Response(body, { status, headers });
 }
 

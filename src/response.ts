@@ -3,10 +3,10 @@
  * toResponse and handle.
  * @module
  */
-import { createBody, type BodyConfig, type BodyOptions } from "./body.ts";
-import { encodeChunk, asBytes, type Encoder } from "./encode.ts";
+import { createBody, type BodyConfig, type BodyOptions } from "./_body.ts";
+import { encodeChunk, asBytes, type Encoder } from "./_encode.ts";
 import { describe } from "./errors.ts";
-import { isThenable } from "./source.ts";
+import { isThenable } from "./_source.ts";
 import type { Chunk, ItemResponseInit, Source, StreamingResponseInit } from "./types.ts";
 
 const TEXT = "text/plain; charset=utf-8";

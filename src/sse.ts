@@ -6,7 +6,7 @@
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  * @module
  */
-import { asBytes, encodeText, type Encoder } from "./encode.ts";
+import { asBytes, encodeText, type Encoder } from "./_encode.ts";
 import { checkNonNegative, describe, quote } from "./errors.ts";
 import { jsonText, respond } from "./response.ts";
 import type { ItemResponseInit, Source } from "./types.ts";

@@ -59,3 +59,13 @@ export type ItemResponseInit<T> = Omit<StreamingResponseInit, "onError"> & {
   /** Called when the source throws (or `timeout` passes): a last item to send, or nothing to error the body. */
   onError?: (error: unknown) => T | void;
 };
+
+/** What `fileResponse` needs of a file. A `Blob` or `File` is one; so is each runtime's `openFile()`. */
+export interface FileLike {
+  size: number;
+  type?: string;
+  name?: string;
+  /** ms since the epoch. */
+  lastModified?: number;
+  slice(start?: number, end?: number): { stream(): ReadableStream<Uint8Array> };
+}

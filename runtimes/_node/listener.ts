@@ -3,8 +3,8 @@
  * @module
  */
 import { StreamAbortError } from "../../src/errors.ts";
-import type { FetchHandler, OpenResponses } from "../../src/adapter.ts";
-import { finishResponse, internalError, type RuntimeTraits } from "../../src/exchange.ts";
+import type { FetchHandler, OpenResponses } from "../../src/_kit/serve.ts";
+import { finishResponse, internalError, type RuntimeTraits } from "../../src/_kit/exchange.ts";
 import { hostOf, toWebRequest, whenClosed, type NodeRequest, type NodeResponse } from "./request.ts";
 import { cutOff, pump, writeHead } from "./response.ts";
 

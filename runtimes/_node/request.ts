@@ -4,8 +4,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-import { disconnectReason } from "../../src/adapter.ts";
-import { isValidHost } from "../../src/exchange.ts";
+import { disconnectReason } from "../../src/_kit/serve.ts";
+import { isValidHost } from "../../src/_kit/exchange.ts";
 
 export type NodeRequest = IncomingMessage | Http2ServerRequest;
 export type NodeResponse = ServerResponse | Http2ServerResponse;

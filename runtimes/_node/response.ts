@@ -4,7 +4,7 @@
  */
 import type { ServerResponse } from "node:http";
 import { constants, type Http2ServerResponse } from "node:http2";
-import { controlOf } from "../../src/body.ts";
+import { controlOf } from "../../src/_body.ts";
 import type { NodeResponse } from "./request.ts";
 
 /**

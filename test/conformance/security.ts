@@ -283,10 +283,13 @@ export function security(ctx: SuiteContext): void {
     const http10 = "behind HTTP/1.0 a producer error ends the connection with a reset, never a FIN that reads as a complete body";
     known("reset", http10, async () => {
       const { responses, ended } = await exchange(ctx.url("/"), rawRequest("/throw", { host: "x" }, "GET", "1.0"));
-      expect(responses[0]?.status).toBe(200);
-      expect(responses[0]?.body.toString()).toBe("part one\npart two\n");
-      expect(ended).toBe("reset");
-      expect(responses[0]?.complete).toBe(false);
+      expect(ended, "the connection ends with a reset").toBe("reset");
+      // A reset may overtake bytes the client has not read yet: what arrived is a prefix.
+      const first = responses[0];
+      if (first) {
+        expect(first.complete).toBe(false);
+        expect("part one\npart two\n".startsWith(first.body.toString()), first.body.toString()).toBe(true);
+      }
     }, "adapter");
 
     test("a handler returning an object that passes instanceof Response but is not one gets a 500, and the host keeps serving", async () => {

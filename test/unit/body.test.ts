@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { controlOf } from "../../src/body.ts";
+import { controlOf } from "../../src/_body.ts";
 import { StreamAbortError, toStream } from "../../src/index.ts";
 import { chunksOf, decoder, deferred, sleep, textChunks, tracked, untilAborted, within } from "./helpers.ts";
 

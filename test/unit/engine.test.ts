@@ -5,7 +5,7 @@
  * slow but steady consumer is not taken for a stalled one.
  */
 import { describe, expect, test } from "vitest";
-import { controlOf } from "../../src/body.ts";
+import { controlOf } from "../../src/_body.ts";
 import { StreamAbortError, toStream } from "../../src/index.ts";
 import { decoder, sleep, tracked, untilAborted, within } from "./helpers.ts";
 

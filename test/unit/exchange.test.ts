@@ -3,7 +3,7 @@
  * tested without a server; the conformance suite shows the same on every host.
  */
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { finishResponse, rejectBadRequest } from "../../src/exchange.ts";
+import { finishResponse, rejectBadRequest } from "../../src/_kit/exchange.ts";
 import { streamingResponse } from "../../src/index.ts";
 import { sleep } from "./helpers.ts";
 

@@ -6,10 +6,10 @@
  * 6 KB).
  */
 import { describe, expect, test } from "vitest";
-import { evaluatePreconditions, matchesAny, rangeStillValid } from "../../src/conditional.ts";
-import { isValidHost } from "../../src/exchange.ts";
-import { parseHttpDate } from "../../src/http-date.ts";
-import { parseRange } from "../../src/range.ts";
+import { evaluatePreconditions, matchesAny, rangeStillValid } from "../../src/_conditional.ts";
+import { isValidHost } from "../../src/_kit/exchange.ts";
+import { parseHttpDate } from "../../src/_http-date.ts";
+import { parseRange } from "../../src/_range.ts";
 import { fileResponse, lastEventId } from "../../src/index.ts";
 
 const MB = 1024 * 1024;

@@ -3,9 +3,9 @@
  * follow it: what its handler's signal means, and when its response stops being open.
  * @module
  */
-import { disconnectReason, type OpenResponses } from "./adapter.ts";
-import { controlOf } from "./body.ts";
-import type { BodyControl } from "./engine.ts";
+import { disconnectReason, type OpenResponses } from "./serve.ts";
+import { controlOf } from "../_body.ts";
+import type { BodyControl } from "../_contract.ts";
 import { whenBodyEnds } from "./exchange.ts";
 
 /**

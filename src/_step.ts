@@ -4,7 +4,7 @@
  * @module
  */
 import { describe } from "./errors.ts";
-import { isThenable, type Cursor } from "./source.ts";
+import { isThenable, type Cursor } from "./_source.ts";
 
 /** One `next()`: settled at once for sync sources, later for async ones. */
 export interface Step<T> {

@@ -5,7 +5,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9110#section-13
  * @module
  */
-import { parseHttpDate } from "./http-date.ts";
+import { parseHttpDate } from "./_http-date.ts";
 
 /** What a file's validators are: its entity tag and its modification time (ms). */
 export interface Validators {

@@ -4,8 +4,8 @@
  * only what is different about its runtime.
  * @module
  */
-import { controlOf } from "./body.ts";
-import { describe } from "./errors.ts";
+import { controlOf } from "../_body.ts";
+import { describe } from "../errors.ts";
 
 const TEXT = { "content-type": "text/plain; charset=utf-8" };
 

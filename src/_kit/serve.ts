@@ -3,7 +3,7 @@
  * streams that a graceful `close()` needs.
  * @module
  */
-import { checkNonNegative, describe, StreamAbortError } from "./errors.ts";
+import { checkNonNegative, describe, StreamAbortError } from "../errors.ts";
 
 /** A web-standard request handler: the one shape every adapter hosts. */
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
@@ -79,17 +79,48 @@ export class OpenResponses {
     }
   }
 
-  /** Resolves when no response is open, or after `ms`, whichever is first. */
-  drained(ms: number): Promise<void> {
+  /** Resolves when no response is open. */
+  drained(): Promise<void> {
     if (this.#open.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#emptied.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    return new Promise((resolve) => this.#emptied.push(resolve));
   }
+}
+
+/** What one runtime does at each step of {@link closer}'s graceful close. */
+export interface CloseSteps {
+  /** Stops accepting connections. */
+  stop(): void;
+  /**
+   * Resolves when nothing is left to send. Default: when every open response has ended
+   * (Bun: when every connection has closed, as it does not count bodies it sends itself).
+   */
+  finished?: () => Promise<void>;
+  /** Ends whatever is still open, and resolves once the server is closed; `forced` if the grace ran out. */
+  end(forced: boolean): Promise<void>;
+}
+
+/**
+ * The `close()` of a server, the same on every runtime: stop accepting; abort every open
+ * response (its handler's `request.signal` and its body, so producers' `finally` blocks
+ * run and clients see a truncated body); wait until nothing is left to send, at most
+ * `grace` ms; then end what is left. Calling it again returns the same promise; aborting
+ * `signal` calls it.
+ */
+export function closer(signal: AbortSignal | undefined, open: OpenResponses, grace: number, steps: CloseSteps): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      steps.stop();
+      open.abortAll(shutdownReason());
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), grace)));
+      const finished = (steps.finished?.() ?? open.drained()).then(() => true as const);
+      const inTime = await Promise.race([finished, late]);
+      clearTimeout(timer);
+      await steps.end(!inTime);
+    })());
+  closeOnAbort(signal, close);
+  return close;
 }
 
 /** Checks `serve()` options, so a typo fails at start-up with the fix named. */
@@ -125,7 +156,7 @@ export function serverUrl(requested: string | undefined, bound: string, port: nu
 }
 
 /** Makes `close` run when `signal` aborts (at once if it has). */
-export function closeOnAbort(signal: AbortSignal | undefined, close: () => Promise<void>): void {
+function closeOnAbort(signal: AbortSignal | undefined, close: () => Promise<void>): void {
   if (!signal) return;
   if (signal.aborted) void close();
   else signal.addEventListener("abort", () => void close(), { once: true });

@@ -3,12 +3,12 @@
  * and ends the source the same way whatever ends the stream.
  * @module
  */
-import { DirectReader, type Sink } from "./direct.ts";
-import { Batch, encodeText, type Encoder } from "./encode.ts";
+import type { BodyConfig, BodyControl, FileRange, Settings } from "./_contract.ts";
+import { DirectReader, type Sink } from "./_direct.ts";
+import { Batch, encodeText } from "./_encode.ts";
 import { StreamAbortError } from "./errors.ts";
-import { isThenable, type Cursor, type PreparedSource } from "./source.ts";
-import { advance, failedStep, type Step } from "./step.ts";
-import type { StreamOptions } from "./types.ts";
+import { isThenable, type Cursor, type PreparedSource } from "./_source.ts";
+import { advance, failedStep, type Step } from "./_step.ts";
 
 /** Upper bound of one coalesced chunk (UTF-16 units for text, bytes otherwise). */
 const BATCH_BYTES = 16 * 1024;
@@ -27,77 +27,18 @@ const PIECE_BYTES = 64 * 1024;
  */
 const READY_TICKS = 4;
 
-/** What a kind of body adds to the engine: how it encodes items, and what fills silence. */
-export interface BodyConfig<T> {
-  encode: Encoder<T>;
-  /** After `ms` of producer silence while the consumer waits, send a copy of `chunk` (SSE keep-alive). */
-  idle?: { ms: number; chunk: Uint8Array } | undefined;
-  /** false: every item is its own chunk (file slices are already sized, joining would copy). */
-  join?: boolean;
-  /** true: the source never fills again what it yielded (file slices), so nothing is copied to keep it. */
-  owned?: boolean;
-}
-
-/**
- * What runtime adapters may do to a body sluice made, without wrapping it (a wrapper
- * would cost a stream hop per chunk).
- * @internal
- */
-export interface BodyControl {
-  /** Ends the body as an error with `reason` and stops its source (server shutdown). */
-  abort(reason: unknown): void;
-  /** "done" once closed cleanly; "failed" once errored or cancelled. */
-  readonly state: "open" | "done" | "failed";
-  /**
-   * What the body failed with when its source threw or its `timeout` passed (and
-   * `onError` gave no last chunk); `undefined` otherwise, cancellations included.
-   */
-  readonly failure: unknown;
-  /** Sends `chunk` on the first pull, before the source is asked (Bun holds headers until the first byte). */
-  prime(chunk: Uint8Array): void;
-  /** Calls `listener` once when the body ends in any way (at once if it has). */
-  onEnd(listener: () => void): void;
-  /**
-   * Resolves once the body has ended and its source has finished too: a stopped
-   * generator's `return()` settles only when it reaches its next `yield` and its
-   * `finally` has run, which can be long after the body ended. Never rejects.
-   */
-  settled(): Promise<void>;
-  /**
-   * Says the stream's consumer copies each chunk (or is done with it) before it pulls the
-   * next, so memory a producer lends need not be copied for it (measured per runtime: Bun
-   * and workerd do; Deno writes a chunk after it has pulled the next).
-   */
-  consumerCopies(): void;
-  /**
-   * Reads the body without its `ReadableStream` (which is locked so nobody else can):
-   * one promise per chunk instead of the stream's reader machinery. `undefined` once
-   * reading has begun the standard way, or with a highWaterMark.
-   */
-  takeOver(): DirectReader | undefined;
-}
-
-/** A body's checked options. */
-export interface Settings {
-  signal: AbortSignal | undefined;
-  /** Returns a last item, encoded as the body's own items are. */
-  onError: ((error: unknown) => unknown) | undefined;
-  timeout: number | undefined;
-  writeTimeout: number;
-  highWaterMark: number;
-}
-
 /**
  * The engine behind one body: the `ReadableStream`'s underlying source, and the
  * {@link BodyControl} of adapters. A class, not closures: an idle stream holds one object
  * and its fields, which matters with ten thousand open streams.
  */
-export class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl {
+export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl {
   state: BodyControl["state"] = "open";
   failure: unknown;
   /** The stream this body feeds; dropped once an adapter takes over, so it can be collected. */
   stream: ReadableStream<Uint8Array> | undefined;
   readonly highWaterMark: number;
+  readonly file: FileRange | undefined;
   /** The producer's signal: aborted whenever the source is stopped early. */
   readonly #producer = new AbortController();
   readonly #source: PreparedSource<T>;
@@ -132,12 +73,20 @@ export class Body<T> implements UnderlyingDefaultSource<Uint8Array>, BodyControl
   #closing: Promise<unknown> | undefined;
   readonly #onAbort = () => this.abort(this.#settings.signal!.reason);
 
+  /** Makes the body and the stream it feeds (`stream`), whose underlying source it is. */
   constructor(source: PreparedSource<T>, settings: Settings, config: BodyConfig<T>) {
     this.#source = source;
     this.#settings = settings;
     this.#config = config;
     this.#batchBytes = config.join === false ? 0 : BATCH_BYTES;
     this.highWaterMark = settings.highWaterMark;
+    this.file = config.file;
+    this.stream = new ReadableStream<Uint8Array>(
+      this,
+      this.highWaterMark > 0
+        ? { highWaterMark: this.highWaterMark, size: (chunk: Uint8Array) => chunk.byteLength }
+        : { highWaterMark: 0 },
+    ); // last: it calls start() at once
   }
 
   start(controller: ReadableStreamDefaultController<Uint8Array>): void {
