@@ -5,7 +5,7 @@
  * @module
  */
 import type { Context } from "hono";
-import { describe } from "../src/errors.ts";
+import { describe } from "../src/_messages.ts";
 import { toResponse } from "../src/response.ts";
 
 /**

@@ -6,7 +6,7 @@
 import type { BodyConfig, BodyControl, BodyOptions } from "./_contract.ts";
 import { BodyEngine } from "./_engine.ts";
 import { prepareSource } from "./_source.ts";
-import { checkNonNegative, describe } from "./errors.ts";
+import { checkNonNegative, describe } from "./_messages.ts";
 import type { Source } from "./types.ts";
 
 export type { BodyConfig, BodyControl, BodyOptions, FileRange } from "./_contract.ts";

@@ -2,7 +2,7 @@
  * Chunks to bytes, and the batch that joins the items of one pull into one chunk.
  * @module
  */
-import { describe } from "./errors.ts";
+import { describe } from "./_messages.ts";
 
 /** An encoded item: text still to be UTF-8 encoded (so joined text is encoded once), or bytes. */
 export type Encoded = string | Uint8Array;
@@ -10,11 +10,11 @@ export type Encoded = string | Uint8Array;
 /** Turns the item at `index` into text or bytes; throws a `TypeError` for what it cannot send. */
 export type Encoder<T> = (item: T, index: number) => Encoded;
 
-const utf8 = new TextEncoder();
+const utf8Encoder = new TextEncoder();
 
 /** UTF-8 bytes of a string. @internal */
 export function encodeText(text: string): Uint8Array {
-  return utf8.encode(text);
+  return utf8Encoder.encode(text);
 }
 
 /**
@@ -105,7 +105,7 @@ export class Batch {
   take(): Uint8Array | undefined {
     if (this.#buffer === undefined) {
       if (this.#loose !== undefined) return this.#loose; // one byte item: no copy
-      return this.#text === "" ? undefined : utf8.encode(this.#text);
+      return this.#text === "" ? undefined : utf8Encoder.encode(this.#text);
     }
     this.#flushText();
     this.secure();
@@ -115,7 +115,7 @@ export class Batch {
   #flushText(): void {
     if (this.#text === "") return;
     this.#reserve(this.#text.length * 3); // UTF-8 takes at most 3 bytes per UTF-16 unit
-    this.#length += utf8.encodeInto(this.#text, this.#buffer!.subarray(this.#length)).written;
+    this.#length += utf8Encoder.encodeInto(this.#text, this.#buffer!.subarray(this.#length)).written;
     this.#text = "";
   }
 

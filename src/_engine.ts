@@ -56,9 +56,9 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
   #sourceDone = false;
   /** What the next pull sends before asking the source: a primed chunk, or the rest of a large one. */
   #ahead: Uint8Array | undefined;
-  /** `#ahead` is the producer's memory (see {@link Body.#deliver}). */
+  /** `#ahead` is the producer's memory (see {@link BodyEngine.#deliver}). */
   #aheadLent = false;
-  /** The chunk {@link Body.#produce} returned is the producer's memory, uncopied. */
+  /** The chunk {@link BodyEngine.#produce} returned is the producer's memory, uncopied. */
   #lent = false;
   /** Lent chunks go to the stream as copies, unless its consumer is known to copy them itself. */
   #copyLent = true;

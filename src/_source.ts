@@ -2,7 +2,7 @@
  * Turns every kind of {@link Source} into one small cursor the body pulls from.
  * @module
  */
-import { describe } from "./errors.ts";
+import { describe } from "./_messages.ts";
 import type { Source } from "./types.ts";
 
 /** What the body needs of a source: the next item, and a way to stop it early. */

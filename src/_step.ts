@@ -3,7 +3,7 @@
  * settled yet is what decides if an item is "ready at once" and may join a chunk.
  * @module
  */
-import { describe } from "./errors.ts";
+import { describe } from "./_messages.ts";
 import { isThenable, type Cursor } from "./_source.ts";
 
 /** One `next()`: settled at once for sync sources, later for async ones. */

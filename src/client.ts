@@ -4,12 +4,13 @@
  * @module
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { describe, ResponseStatusError } from "./errors.ts";
+import { ResponseStatusError } from "./errors.ts";
+import { describe } from "./_messages.ts";
 
 export type { EventSourceMessage } from "eventsource-parser";
 
 /** A fetch `Response`, or a byte stream such as `response.body`. */
-export type Body = Response | ReadableStream<Uint8Array>;
+export type ReadableBody = Response | ReadableStream<Uint8Array>;
 
 /**
  * The chunks of a body as they arrive.
@@ -19,7 +20,7 @@ export type Body = Response | ReadableStream<Uint8Array>;
  * for await (const chunk of readChunks(await fetch(url))) progress((received += chunk.byteLength) / total);
  * ```
  */
-export async function* readChunks(body: Body): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* readChunks(body: ReadableBody): AsyncGenerator<Uint8Array, void, undefined> {
   const stream = streamOf(body, "readChunks");
   if (!stream) return;
   const reader = stream.getReader();
@@ -48,7 +49,7 @@ export async function* readChunks(body: Body): AsyncGenerator<Uint8Array, void, 
  * for await (const line of readLines(await fetch("/logs"))) console.log(line);
  * ```
  */
-export async function* readLines(body: Body): AsyncGenerator<string, void, undefined> {
+export async function* readLines(body: ReadableBody): AsyncGenerator<string, void, undefined> {
   const decoder = new TextDecoder();
   let pending = "";
   for await (const chunk of readChunks(streamOrEmpty(body, "readLines"))) {
@@ -73,7 +74,7 @@ export async function* readLines(body: Body): AsyncGenerator<string, void, undef
  * ```
  * @see https://github.com/ndjson/ndjson-spec
  */
-export async function* readNdjson<T = unknown>(body: Body): AsyncGenerator<T, void, undefined> {
+export async function* readNdjson<T = unknown>(body: ReadableBody): AsyncGenerator<T, void, undefined> {
   let number = 0;
   for await (const line of readLines(streamOrEmpty(body, "readNdjson"))) {
     number++;
@@ -100,7 +101,7 @@ export async function* readNdjson<T = unknown>(body: Body): AsyncGenerator<T, vo
  * ```
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
-export async function* readEvents(body: Body): AsyncGenerator<EventSourceMessage, void, undefined> {
+export async function* readEvents(body: ReadableBody): AsyncGenerator<EventSourceMessage, void, undefined> {
   const events: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (event) => events.push(event) });
   const decoder = new TextDecoder();
@@ -111,7 +112,7 @@ export async function* readEvents(body: Body): AsyncGenerator<EventSourceMessage
 }
 
 /** The byte stream of `body`; `undefined` for a response without one (e.g. 204). */
-function streamOf(body: Body, reader: string): ReadableStream<Uint8Array> | undefined {
+function streamOf(body: ReadableBody, reader: string): ReadableStream<Uint8Array> | undefined {
   if (body instanceof Response) {
     if (!body.ok) throw new ResponseStatusError(body);
     if (body.bodyUsed) throw new TypeError(`sluice: ${reader}() got a Response whose body was already read.`);
@@ -124,6 +125,6 @@ function streamOf(body: Body, reader: string): ReadableStream<Uint8Array> | unde
   throw new TypeError(`sluice: ${reader}() takes a Response or a ReadableStream<Uint8Array>, got ${describe(body)}.`);
 }
 
-function streamOrEmpty(body: Body, reader: string): ReadableStream<Uint8Array> {
+function streamOrEmpty(body: ReadableBody, reader: string): ReadableStream<Uint8Array> {
   return streamOf(body, reader) ?? new ReadableStream({ start: (controller) => controller.close() });
 }

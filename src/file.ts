@@ -5,7 +5,7 @@
 import { createBody, type BodyOptions } from "./_body.ts";
 import { evaluatePreconditions, rangeStillValid, type Validators } from "./_conditional.ts";
 import { contentDisposition } from "./_disposition.ts";
-import { describe, quote } from "./errors.ts";
+import { describe, quote } from "./_messages.ts";
 import { formatHttpDate } from "./_http-date.ts";
 import { parseRange, type ByteRange } from "./_range.ts";
 import type { FileLike, StreamOptions } from "./types.ts";
@@ -99,7 +99,7 @@ export function fileResponse(file: FileLike, init: FileResponseInit = {}): Respo
   if (range) headers.set("content-range", `bytes ${start}-${end}/${size}`);
   const status = range ? 206 : 200;
   if (method === "HEAD" || length === 0) return new Response(method === "HEAD" ? null : "", { status, headers });
-  const body = createBody(chunksOf(file, start, end + 1, chunkSize), streamOptions(init), {
+  const body = createBody(slicesOf(file, start, end + 1, chunkSize), streamOptions(init), {
     encode: (bytes: Uint8Array) => bytes,
     join: false,
     owned: true, // a Blob's stream gives fresh memory for every read
@@ -127,7 +127,7 @@ function empty(status: number, headers: Headers): Response {
 }
 
 /** The bytes of `file` from `start` to `end` (exclusive), cut into views of at most `chunkSize`. */
-function chunksOf(file: FileLike, start: number, end: number, chunkSize: number) {
+function slicesOf(file: FileLike, start: number, end: number, chunkSize: number) {
   return async function* (): AsyncGenerator<Uint8Array> {
     const reader = file.slice(start, end).stream().getReader();
     try {

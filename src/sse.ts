@@ -7,8 +7,8 @@
  * @module
  */
 import { asBytes, encodeText, type Encoder } from "./_encode.ts";
-import { checkNonNegative, describe, quote } from "./errors.ts";
-import { jsonText, respond } from "./response.ts";
+import { checkNonNegative, describe, quote } from "./_messages.ts";
+import { jsonText, streamed } from "./_streamed.ts";
 import type { ItemResponseInit, Source } from "./types.ts";
 
 /** One event. Every field is optional; unknown keys are ignored. */
@@ -41,7 +41,7 @@ const DEFAULT_KEEP_ALIVE = 15_000;
 const KEEP_ALIVE = encodeText(": keep-alive\n\n");
 const NEWLINE = /\r\n|\r|\n/;
 const HAS_NEWLINE = /[\r\n]/;
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * Encodes one event in the `text/event-stream` format. Pure; throws on input that would
@@ -116,7 +116,7 @@ export function sseResponse(source: Source<SSEItem>, init?: SSEResponseInit): Re
     init?.keepAlive === false
       ? false
       : (checkNonNegative("keepAlive", init?.keepAlive, "ms", "Use 0 or false for no keep-alive.") ?? DEFAULT_KEEP_ALIVE);
-  return respond(
+  return streamed(
     source,
     init,
     { encode: encodeEvent, idle: keepAlive ? { ms: keepAlive, chunk: KEEP_ALIVE } : undefined },
@@ -171,7 +171,7 @@ function dataField(data: unknown): string {
   return "data: " + jsonText(data, "SSE `data`") + "\n";
 }
 
-/** `event` must stay on one line: a CR or LF would start a forged field. */
+/** `event` or `id` (named by `name`) as a string on one line: a CR or LF would start a forged field. */
 function field(name: string, value: unknown): string {
   if (typeof value !== "string") throw new TypeError(`sluice: SSE \`${name}\` must be a string, got ${describe(value)}.`);
   if (HAS_NEWLINE.test(value)) {
@@ -195,7 +195,7 @@ function eventId(id: unknown): string {
 
 function decode(bytes: Uint8Array, what: string): string {
   try {
-    return utf8.decode(bytes);
+    return strictUtf8.decode(bytes);
   } catch (error) {
     throw new TypeError(`sluice: SSE ${what} is bytes that are not valid UTF-8; send text, or encode the bytes (e.g. base64).`, { cause: error });
   }

@@ -14,7 +14,7 @@ const NODE: RuntimeTraits = { decodes: new Set(["gzip", "x-gzip", "deflate", "br
 /** A listener for `http.createServer()` / `http2.createServer()`; `open` tracks it for close(). */
 export function listener(handler: FetchHandler, open?: OpenResponses) {
   return (req: NodeRequest, res: NodeResponse): void => {
-    respond(handler, req, res, open).catch((error: unknown) => {
+    answer(handler, req, res, open).catch((error: unknown) => {
       // Nothing of one response may take the process down with it.
       console.error("sluice: the response failed:", error);
       fail(res);
@@ -22,7 +22,7 @@ export function listener(handler: FetchHandler, open?: OpenResponses) {
   };
 }
 
-async function respond(handler: FetchHandler, req: NodeRequest, res: NodeResponse, open?: OpenResponses) {
+async function answer(handler: FetchHandler, req: NodeRequest, res: NodeResponse, open?: OpenResponses) {
   const client = new AbortController();
   // Shutdown aborts request.signal and, through pump(), the body; a handler still
   // computing gets until the grace period ends to notice.

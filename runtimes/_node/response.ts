@@ -48,7 +48,7 @@ export function writeHead(res: NodeResponse, response: Response): number | undef
  * reading as the next response on a kept-alive connection.
  */
 export async function pump(body: ReadableStream<Uint8Array>, res: NodeResponse, gone: AbortSignal, length?: number): Promise<void> {
-  const reader = chunksOf(body);
+  const reader = readerOf(body);
   let wake: (() => void) | undefined;
   const onGone = () => {
     wake?.();
@@ -117,7 +117,7 @@ interface Chunks {
  * A body sluice made is read directly (one promise per chunk, no stream reader in
  * between); any other stream through its reader.
  */
-function chunksOf(body: ReadableStream<Uint8Array>): Chunks {
+function readerOf(body: ReadableStream<Uint8Array>): Chunks {
   const direct = controlOf(body)?.takeOver();
   if (direct) return direct;
   const reader = body.getReader();

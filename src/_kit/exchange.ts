@@ -5,7 +5,7 @@
  * @module
  */
 import { controlOf } from "../_body.ts";
-import { describe } from "../errors.ts";
+import { describe } from "../_messages.ts";
 
 const TEXT = { "content-type": "text/plain; charset=utf-8" };
 

@@ -3,7 +3,8 @@
  * streams that a graceful `close()` needs.
  * @module
  */
-import { checkNonNegative, describe, StreamAbortError } from "../errors.ts";
+import { StreamAbortError } from "../errors.ts";
+import { checkNonNegative, describe } from "../_messages.ts";
 
 /** A web-standard request handler: the one shape every adapter hosts. */
 export type FetchHandler = (request: Request) => Response | Promise<Response>;

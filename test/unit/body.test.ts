@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { controlOf } from "../../src/_body.ts";
 import { StreamAbortError, toStream } from "../../src/index.ts";
-import { chunksOf, decoder, deferred, sleep, textChunks, tracked, untilAborted, within } from "./helpers.ts";
+import { readAll, decoder, deferred, sleep, textChunks, tracked, untilAborted, within } from "./helpers.ts";
 
 describe("pull", () => {
   test("a producer of 10,000 items behind a consumer that reads 3 chunks has run at most 4 items", async () => {
@@ -95,7 +95,7 @@ describe("coalescing", () => {
 
   test("a sync iterable is joined up to the chunk bound, never into one unbounded chunk", async () => {
     const items = Array.from({ length: 10_000 }, () => "y".repeat(10));
-    const chunks = await chunksOf(toStream(items));
+    const chunks = await readAll(toStream(items));
     const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
     expect(total).toBe(100_000);
     expect(chunks.length).toBeGreaterThan(1);
@@ -139,14 +139,14 @@ describe("chunks", () => {
 
   test("any ArrayBufferView and ArrayBuffer is sent as its bytes", async () => {
     const view = new DataView(new Uint8Array([9, 1, 2, 9]).buffer, 1, 2);
-    const chunks = await chunksOf(toStream([new Uint16Array([0x0201]), new Uint8Array([3]).buffer, view]));
+    const chunks = await readAll(toStream([new Uint16Array([0x0201]), new Uint8Array([3]).buffer, view]));
     expect([...chunks.flatMap((chunk) => [...chunk])]).toEqual([1, 2, 3, 1, 2]);
   });
 
   test("a string or Uint8Array given as the source is one chunk, not iterated per element", async () => {
     expect(await textChunks(toStream("whole"))).toEqual(["whole"]);
     const bytes = new Uint8Array([1, 2, 3]);
-    expect(await chunksOf(toStream(bytes))).toEqual([bytes]);
+    expect(await readAll(toStream(bytes))).toEqual([bytes]);
   });
 
   test.each([
@@ -341,7 +341,6 @@ describe("cancellation", () => {
           await sleep(1);
         }
       } finally {
-        // eslint-disable-next-line no-unsafe-finally
         throw new Error("cleanup failed");
       }
     });

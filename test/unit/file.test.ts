@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { fileResponse, type FileLike } from "../../src/index.ts";
-import { chunksOf } from "./helpers.ts";
+import { readAll } from "./helpers.ts";
 
 const bytes = new Uint8Array(200_000).map((_, i) => (i * 7) % 256);
 const MODIFIED = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
@@ -30,7 +30,7 @@ describe("fileResponse", () => {
 
   test("streams in chunks of at most 64 KiB by default, or chunkSize", async () => {
     for (const [chunkSize, limit] of [[undefined, 64 * 1024], [8 * 1024, 8 * 1024]] as const) {
-      const chunks = await chunksOf(fileResponse(file, chunkSize ? { chunkSize } : {}).body!);
+      const chunks = await readAll(fileResponse(file, chunkSize ? { chunkSize } : {}).body!);
       expect(chunks.length).toBeGreaterThanOrEqual(Math.ceil(200_000 / limit));
       for (const chunk of chunks) expect(chunk.byteLength).toBeLessThanOrEqual(limit);
     }

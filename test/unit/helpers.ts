@@ -4,7 +4,7 @@ export { sleep, within } from "../_support/time.ts";
 export const decoder = new TextDecoder();
 
 /** Reads every chunk of a stream. */
-export async function chunksOf(stream: ReadableStream<Uint8Array>): Promise<Uint8Array[]> {
+export async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array[]> {
   const chunks: Uint8Array[] = [];
   const reader = stream.getReader();
   for (let read = await reader.read(); !read.done; read = await reader.read()) chunks.push(read.value);
@@ -13,7 +13,7 @@ export async function chunksOf(stream: ReadableStream<Uint8Array>): Promise<Uint
 
 /** Reads a stream as text, and the chunks as separate strings. */
 export async function textChunks(stream: ReadableStream<Uint8Array>): Promise<string[]> {
-  return (await chunksOf(stream)).map((chunk) => decoder.decode(chunk));
+  return (await readAll(stream)).map((chunk) => decoder.decode(chunk));
 }
 
 /** A promise settled from outside. */
