@@ -159,7 +159,8 @@ async function bench(runtime: Runtime) {
     }
     if (!only || only.includes("latency")) {
       const results = [];
-      for (const variant of runtime.variants) results.push(await node("latency", servers.get(variant)!.url, "100", quick ? "10" : "30", "100"));
+      for (const variant of runtime.variants)
+        results.push(await node("latency", servers.get(variant)!.url, "100", quick ? "10" : "30", "100"));
       rows.push({ label: "latency p50 (ms)", values: results.map((r) => r.p50!), higherIsBetter: false });
       rows.push({ label: "latency p99 (ms)", values: results.map((r) => r.p99!), higherIsBetter: false });
     }
@@ -176,8 +177,16 @@ async function bench(runtime: Runtime) {
         await stop(server);
       }
     }
-    rows.push({ label: `many streams: RSS KiB/stream (${STREAMS})`, values: results.map((r) => r.rssPerStream! / 1024), higherIsBetter: false });
-    rows.push({ label: `many streams: JS heap KiB/stream`, values: results.map((r) => r.heapPerStream! / 1024), higherIsBetter: false });
+    rows.push({
+      label: `many streams: RSS KiB/stream (${STREAMS})`,
+      values: results.map((r) => r.rssPerStream! / 1024),
+      higherIsBetter: false,
+    });
+    rows.push({
+      label: `many streams: JS heap KiB/stream`,
+      values: results.map((r) => r.heapPerStream! / 1024),
+      higherIsBetter: false,
+    });
     rows.push({ label: `many streams: finally ran`, values: results.map((r) => r.finallies!), higherIsBetter: true });
   }
   table(`${runtime.name} (${await version(runtime)})`, runtime.variants, rows);
@@ -189,5 +198,7 @@ async function version(runtime: Runtime): Promise<string> {
   return stdout.split("\n")[0]!.trim();
 }
 
-console.log(`sluice benchmarks, ${new Date().toISOString().slice(0, 10)}: ${RUNS} runs each${quick ? " (quick)" : ""}; ratios are sluice's advantage (>1: sluice better)`);
+console.log(
+  `sluice benchmarks, ${new Date().toISOString().slice(0, 10)}: ${RUNS} runs each${quick ? " (quick)" : ""}; ratios are sluice's advantage (>1: sluice better)`,
+);
 for (const runtime of runtimes.filter((r) => !runtimesWanted || runtimesWanted.includes(r.name))) await bench(runtime);

@@ -25,7 +25,7 @@ import { NotFoundError, StreamAbortError } from "../src/errors.ts";
 import { InFlight } from "../src/_kit/in-flight.ts";
 import type { FileLike } from "../src/file.ts";
 import { baseName, typeOf } from "../src/_kit/mime.ts";
-import { bun } from "./_types/bun.ts";
+import { bun, type BunFile } from "./_types/bun.ts";
 
 export type { FetchHandler, ServeOptions, Server } from "../src/_kit/serve.ts";
 export type { FileLike } from "../src/file.ts";
@@ -89,7 +89,8 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
       await server.stop(true); // whatever is still open (a foreign endless body) is cut off
     },
   });
-  return { url: serverUrl(options.hostname, server.hostname, server.port), port: server.port, close };
+  const bound = server.port ?? port; // undefined only on a unix socket
+  return { url: serverUrl(options.hostname, server.hostname ?? "localhost", bound), port: bound, close };
 }
 
 /**
@@ -130,7 +131,7 @@ function natively(response: Response): Response | undefined {
 export async function openFile(path: string): Promise<FileLike> {
   checkPath(path);
   const file = bun().file(path);
-  let info;
+  let info: Awaited<ReturnType<BunFile["stat"]>>;
   try {
     info = await file.stat();
   } catch (error) {

@@ -86,7 +86,10 @@ async function answer(handler: FetchHandler, incoming: Request, info: DenoServeI
   const bad = rejectBadRequest(incoming);
   if (bad) return bad;
   const flight = new InFlight(incoming, open);
-  info.completed.then(() => flight.done(), () => flight.done());
+  info.completed.then(
+    () => flight.done(),
+    () => flight.done(),
+  );
   incoming.signal.addEventListener("abort", () => flight.clientGone(), { once: true });
   const response = finishResponse(await flight.handle(handler), flight.request, DENO);
   // A native file or a body from fetch(): Deno sends it without JavaScript, so nothing

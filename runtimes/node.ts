@@ -4,6 +4,7 @@
  * @module
  */
 import { openAsBlob } from "node:fs";
+import type { Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -105,7 +106,7 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
  */
 export async function openFile(path: string): Promise<FileLike> {
   checkPath(path);
-  let info;
+  let info: Stats;
   try {
     info = await stat(path);
   } catch (error) {

@@ -48,7 +48,9 @@ const SETTLE_MS = 30_000;
  * export default worker((request) => sseResponse(updates(), { signal: request.signal }));
  * ```
  */
-export function worker<Env = unknown>(handler: WorkerHandler<Env>): {
+export function worker<Env = unknown>(
+  handler: WorkerHandler<Env>,
+): {
   fetch(request: Request, env: Env, ctx: WorkerContext): Promise<Response>;
 } {
   checkHandler(handler, "(request, env, ctx) => Response");

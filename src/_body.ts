@@ -9,7 +9,7 @@ import { prepareSource } from "./_source.ts";
 import { checkNonNegative, describe } from "./_messages.ts";
 import type { Source } from "./types.ts";
 
-export type { BodyConfig, BodyControl, BodyOptions, FileRange } from "./_contract.ts";
+export type { BodyConfig, BodyControl, BodyOptions } from "./_contract.ts";
 
 const DEFAULT_WRITE_TIMEOUT = 30_000;
 
@@ -22,7 +22,11 @@ export function controlOf(body: ReadableStream<Uint8Array> | null): BodyControl 
 }
 
 /** A body of `source` with a custom encoder and keep-alive: the engine of every response. */
-export function createBody<T>(source: Source<T>, options: BodyOptions<T> = {}, config: BodyConfig<T>): ReadableStream<Uint8Array> {
+export function createBody<T>(
+  source: Source<T>,
+  options: BodyOptions<T> = {},
+  config: BodyConfig<T>,
+): ReadableStream<Uint8Array> {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`sluice: options must be an object, got ${describe(options)}.`);
   }
@@ -33,13 +37,17 @@ export function createBody<T>(source: Source<T>, options: BodyOptions<T> = {}, c
   if (onError !== undefined && typeof onError !== "function") {
     throw new TypeError(`sluice: \`onError\` must be a function (error) => lastChunk, got ${describe(onError)}.`);
   }
-  const engine = new BodyEngine(prepareSource(source), {
-    signal,
-    onError,
-    timeout: checkNonNegative("timeout", options.timeout, "ms"),
-    writeTimeout: checkNonNegative("writeTimeout", options.writeTimeout, "ms") ?? DEFAULT_WRITE_TIMEOUT,
-    highWaterMark: checkNonNegative("highWaterMark", options.highWaterMark, "bytes") ?? 0,
-  }, config);
+  const engine = new BodyEngine(
+    prepareSource(source),
+    {
+      signal,
+      onError,
+      timeout: checkNonNegative("timeout", options.timeout, "ms"),
+      writeTimeout: checkNonNegative("writeTimeout", options.writeTimeout, "ms") ?? DEFAULT_WRITE_TIMEOUT,
+      highWaterMark: checkNonNegative("highWaterMark", options.highWaterMark, "bytes") ?? 0,
+    },
+    config,
+  );
   const stream = engine.stream!;
   controls.set(stream, engine);
   return stream;
@@ -47,7 +55,9 @@ export function createBody<T>(source: Source<T>, options: BodyOptions<T> = {}, c
 
 function isAbortSignal(value: unknown): value is AbortSignal {
   return (
-    typeof value === "object" && value !== null &&
-    typeof (value as AbortSignal).addEventListener === "function" && "aborted" in value
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as AbortSignal).addEventListener === "function" &&
+    "aborted" in value
   );
 }

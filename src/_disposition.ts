@@ -50,7 +50,12 @@ function cap(name: string): string {
   if (points.length <= MAX_NAME) return name;
   const dot = name.lastIndexOf(".");
   const extension = dot > 0 && name.length - dot <= MAX_EXTENSION ? Array.from(name.slice(dot)) : [];
-  return points.slice(0, MAX_NAME - extension.length).join("").trimEnd() + extension.join("");
+  return (
+    points
+      .slice(0, MAX_NAME - extension.length)
+      .join("")
+      .trimEnd() + extension.join("")
+  );
 }
 
 /** Percent-encodes all but RFC 8187 attr-chars (so `'`, `(`, `)`, `*` too, unlike encodeURIComponent). */

@@ -92,12 +92,19 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
   start(controller: ReadableStreamDefaultController<Uint8Array>): void {
     this.#sink = controller;
     const { signal, timeout } = this.#settings;
-    if (signal?.aborted) return this.abort(signal.reason);
+    if (signal?.aborted) {
+      this.abort(signal.reason);
+      return;
+    }
     signal?.addEventListener("abort", this.#onAbort, { once: true });
     if (timeout) {
-      this.#lifeTimer = unref(setTimeout(() => {
-        this.#fail(new StreamAbortError("timeout", `sluice: the stream was open for ${timeout} ms (its timeout) and was ended.`));
-      }, timeout));
+      this.#lifeTimer = unref(
+        setTimeout(() => {
+          this.#fail(
+            new StreamAbortError("timeout", `sluice: the stream was open for ${timeout} ms (its timeout) and was ended.`),
+          );
+        }, timeout),
+      );
     }
   }
 
@@ -161,7 +168,10 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
 
   onEnd(listener: () => void): void {
     if (this.#ended) listener();
-    else (this.#endListeners ??= []).push(listener);
+    else {
+      this.#endListeners ??= [];
+      this.#endListeners.push(listener);
+    }
   }
 
   settled(): Promise<void> {

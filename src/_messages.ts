@@ -15,9 +15,7 @@ export function describe(value: unknown): string {
   if (type === "object" || type === "function") {
     const ctor = (value as { constructor?: { name?: unknown } }).constructor?.name;
     const article = type === "object" ? "an object" : "a function";
-    return typeof ctor === "string" && ctor !== "Object" && ctor !== "Function" && ctor !== ""
-      ? `${article} (${ctor})`
-      : article;
+    return typeof ctor === "string" && ctor !== "Object" && ctor !== "Function" && ctor !== "" ? `${article} (${ctor})` : article;
   }
   return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
 }

@@ -84,7 +84,8 @@ export function prepareSource<T>(source: Source<T>, what = "source"): PreparedSo
 function discardIterable(source: unknown, reason: unknown): void {
   const candidate = source as { destroy?: () => void; next?: unknown; return?: (value?: unknown) => unknown };
   if (typeof candidate.destroy === "function") settle(() => candidate.destroy!());
-  else if (typeof candidate.next === "function" && typeof candidate.return === "function") settle(() => candidate.return!(reason));
+  else if (typeof candidate.next === "function" && typeof candidate.return === "function")
+    settle(() => candidate.return!(reason));
 }
 
 /** Runs `close`; a throw or a rejection is the source's own failure, and is not left unhandled. */
@@ -104,7 +105,8 @@ function isSingleChunk(value: unknown): boolean {
 
 function isReadableStream(value: unknown): value is ReadableStream<unknown> {
   return (
-    typeof value === "object" && value !== null &&
+    typeof value === "object" &&
+    value !== null &&
     typeof (value as ReadableStream).getReader === "function" &&
     typeof (value as ReadableStream).cancel === "function" &&
     "locked" in value
@@ -114,7 +116,8 @@ function isReadableStream(value: unknown): value is ReadableStream<unknown> {
 /** @internal */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
-    (typeof value === "object" || typeof value === "function") && value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
     typeof (value as PromiseLike<unknown>).then === "function"
   );
 }

@@ -63,7 +63,8 @@ export function fileResponse(file: FileLike, init: FileResponseInit = {}): Respo
   const { request } = init;
   const chunkSize = checkChunkSize(init.chunkSize);
   const size = file.size;
-  const lastModified = typeof file.lastModified === "number" && Number.isFinite(file.lastModified) ? file.lastModified : undefined;
+  const lastModified =
+    typeof file.lastModified === "number" && Number.isFinite(file.lastModified) ? file.lastModified : undefined;
   const etag = lastModified === undefined ? undefined : `W/"${size.toString(16)}-${Math.floor(lastModified).toString(16)}"`;
 
   const headers = new Headers({ "accept-ranges": "bytes", "content-type": file.type || "application/octet-stream" });
@@ -159,8 +160,11 @@ function dispositionOf(file: FileLike, init: FileResponseInit): string | undefin
 function checkFile(file: unknown): asserts file is FileLike {
   const candidate = file as FileLike | null | undefined;
   if (
-    typeof candidate !== "object" || candidate === null ||
-    typeof candidate.size !== "number" || !Number.isSafeInteger(candidate.size) || candidate.size < 0 ||
+    typeof candidate !== "object" ||
+    candidate === null ||
+    typeof candidate.size !== "number" ||
+    !Number.isSafeInteger(candidate.size) ||
+    candidate.size < 0 ||
     typeof candidate.slice !== "function"
   ) {
     throw new TypeError(

@@ -34,6 +34,7 @@ export function streamingResponse(source: Source<Chunk>, init?: StreamingRespons
  * The same function as {@link streamingResponse}, whose default type is already
  * `text/plain; charset=utf-8`: one idea, so one function under two names.
  * @deprecated Use `streamingResponse`. Kept because the design names it.
+ * @alias
  */
 export const textResponse: typeof streamingResponse = streamingResponse;
 
@@ -154,8 +155,7 @@ function isStreamable(value: unknown): boolean {
   if (typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function") return true;
   if (typeof (value as ReadableStream).getReader === "function") return true;
   return (
-    typeof (value as Iterator<unknown>).next === "function" &&
-    typeof (value as Iterable<unknown>)[Symbol.iterator] === "function"
+    typeof (value as Iterator<unknown>).next === "function" && typeof (value as Iterable<unknown>)[Symbol.iterator] === "function"
   );
 }
 

@@ -70,7 +70,8 @@ export function formatEvent(item: SSEItem): string {
   if (typeof item !== "object" || item === null || Array.isArray(item)) {
     throw new TypeError(
       `sluice: an SSE item must be a string, bytes or an event object { data, event, id, retry, comment }, ` +
-        `got ${describe(item)}.` + (Array.isArray(item) ? " To send an array as JSON, yield { data: array }." : ""),
+        `got ${describe(item)}.` +
+        (Array.isArray(item) ? " To send an array as JSON, yield { data: array }." : ""),
     );
   }
   const { data, event, id, retry, comment } = item as ServerSentEvent;
@@ -197,6 +198,8 @@ function decode(bytes: Uint8Array, what: string): string {
   try {
     return strictUtf8.decode(bytes);
   } catch (error) {
-    throw new TypeError(`sluice: SSE ${what} is bytes that are not valid UTF-8; send text, or encode the bytes (e.g. base64).`, { cause: error });
+    throw new TypeError(`sluice: SSE ${what} is bytes that are not valid UTF-8; send text, or encode the bytes (e.g. base64).`, {
+      cause: error,
+    });
   }
 }

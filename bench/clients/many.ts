@@ -9,7 +9,8 @@ const [url = "", count = "10000"] = process.argv.slice(2);
 const target = new URL(url);
 const streams = Number(count);
 
-const stats = async () => (await (await fetch(new URL("/stats", target))).json()) as { open: number; finallies: number; rss: number; heap: number };
+const stats = async () =>
+  (await (await fetch(new URL("/stats", target))).json()) as { open: number; finallies: number; rss: number; heap: number };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const before = await stats();
@@ -18,26 +19,28 @@ let ready = 0;
 const batch = 500;
 for (let i = 0; i < streams; i += batch) {
   await Promise.all(
-    Array.from({ length: Math.min(batch, streams - i) }, () =>
-      new Promise<void>((resolve, reject) => {
-        const socket = connect(Number(target.port), target.hostname, () => {
-          socket.write(`GET /idle HTTP/1.1\r\nHost: ${target.host}\r\n\r\n`);
-        });
-        let seen = "";
-        socket.setEncoding("utf8");
-        const onData = (text: string) => {
-          seen += text;
-          if (seen.includes("data: ")) {
-            socket.off("data", onData);
-            socket.on("data", () => {}); // keep-alives from here on
-            ready++;
-            resolve();
-          }
-        };
-        socket.on("data", onData);
-        socket.on("error", reject);
-        sockets.push(socket);
-      }),
+    Array.from(
+      { length: Math.min(batch, streams - i) },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const socket = connect(Number(target.port), target.hostname, () => {
+            socket.write(`GET /idle HTTP/1.1\r\nHost: ${target.host}\r\n\r\n`);
+          });
+          let seen = "";
+          socket.setEncoding("utf8");
+          const onData = (text: string) => {
+            seen += text;
+            if (seen.includes("data: ")) {
+              socket.off("data", onData);
+              socket.on("data", () => {}); // keep-alives from here on
+              ready++;
+              resolve();
+            }
+          };
+          socket.on("data", onData);
+          socket.on("error", reject);
+          sockets.push(socket);
+        }),
     ),
   );
 }

@@ -2,11 +2,28 @@
  * The benchmark routes as a naive pull `ReadableStream`: one `next()` of the source and
  * one `enqueue` per pull, one `TextEncoder.encode` per item. What most code does by hand.
  */
-import { BYTES_HEADERS, bulk, idle, idleEvents, params, SSE_HEADERS, sseLine, TEXT_HEADERS, ticks, tiny, tokens } from "../workloads.ts";
+import {
+  BYTES_HEADERS,
+  bulk,
+  idle,
+  idleEvents,
+  params,
+  SSE_HEADERS,
+  sseLine,
+  TEXT_HEADERS,
+  ticks,
+  tiny,
+  tokens,
+} from "../workloads.ts";
 
 const encoder = new TextEncoder();
 
-function naive<T>(source: AsyncIterator<T>, encode: (item: T) => Uint8Array, headers: Record<string, string>, signal?: AbortSignal) {
+function naive<T>(
+  source: AsyncIterator<T>,
+  encode: (item: T) => Uint8Array,
+  headers: Record<string, string>,
+  signal?: AbortSignal,
+) {
   const body = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {

@@ -4,9 +4,26 @@
  */
 import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { BYTES_HEADERS, bulk, idle, idleEvents, params, SSE_HEADERS, sseLine, TEXT_HEADERS, ticks, tiny, tokens } from "../workloads.ts";
+import {
+  BYTES_HEADERS,
+  bulk,
+  idle,
+  idleEvents,
+  params,
+  SSE_HEADERS,
+  sseLine,
+  TEXT_HEADERS,
+  ticks,
+  tiny,
+  tokens,
+} from "../workloads.ts";
 
-async function write<T>(res: ServerResponse, headers: Record<string, string>, items: AsyncIterable<T>, encode: (item: T) => string | Uint8Array) {
+async function write<T>(
+  res: ServerResponse,
+  headers: Record<string, string>,
+  items: AsyncIterable<T>,
+  encode: (item: T) => string | Uint8Array,
+) {
   res.writeHead(200, headers);
   for await (const item of items) {
     if (!res.write(encode(item))) await once(res, "drain");

@@ -15,7 +15,9 @@ switch (process.argv[2]) {
     announce((await serve(sluiceApp(memory), { port: 0, hostname: "127.0.0.1" })).port);
     break;
   case "node-http": {
-    const server = createServer(nodeHttpApp(memory)).listen(0, "127.0.0.1", () => announce((server.address() as AddressInfo).port));
+    const server = createServer(nodeHttpApp(memory)).listen(0, "127.0.0.1", () =>
+      announce((server.address() as AddressInfo).port),
+    );
     break;
   }
   case "hono-node-pull":

@@ -49,7 +49,8 @@ export function wireDownload(): void {
     try {
       const response = await fetch("/download", { headers, cache: "no-store", signal: controller.signal });
       if (from > 0) {
-        resumedText.textContent = `resumed at byte ${from}: ${response.status} ${response.statusText}` +
+        resumedText.textContent =
+          `resumed at byte ${from}: ${response.status} ${response.statusText}` +
           (response.headers.has("content-range") ? `, ${response.headers.get("content-range")}` : "");
       }
       if (response.status !== 206) {
@@ -91,9 +92,12 @@ export function wireDownload(): void {
     const matches = expected !== undefined && toHex(Uint8Array.from(atob(expected), (c) => c.charCodeAt(0))) === hex;
     shaText.textContent = hex;
     setState("download", matches ? "done" : "error", matches ? "complete, verified" : "digest mismatch");
-    setStatus("download", matches
-      ? `${mib(received)} received; the SHA-256 matches the server's Repr-Digest.`
-      : `The SHA-256 does not match the server's Repr-Digest (${digest ?? "none sent"}).`);
+    setStatus(
+      "download",
+      matches
+        ? `${mib(received)} received; the SHA-256 matches the server's Repr-Digest.`
+        : `The SHA-256 does not match the server's Repr-Digest (${digest ?? "none sent"}).`,
+    );
     buttons(false, false);
   }
 

@@ -29,9 +29,12 @@ export function startFeed(endAfter: string | undefined): EventSource {
   source.addEventListener("hello", (event) => {
     const { resumedAfter } = JSON.parse(event.data) as { resumedAfter: number | null };
     connections++;
-    appendLine(log, resumedAfter === null
-      ? `connection ${connections}: from the first event`
-      : `connection ${connections}: the server resumed after #${resumedAfter}`);
+    appendLine(
+      log,
+      resumedAfter === null
+        ? `connection ${connections}: from the first event`
+        : `connection ${connections}: the server resumed after #${resumedAfter}`,
+    );
     setState("feed", "open", `open, connection ${connections}`);
   });
   source.addEventListener("token", (event) => {

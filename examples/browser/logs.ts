@@ -33,7 +33,12 @@ function row({ seq, time, level, msg }: LogEntry): HTMLTableRowElement {
   const tr = document.createElement("tr");
   tr.dataset.seq = String(seq);
   tr.className = `level-${level}`;
-  for (const [text, className] of [[String(seq), ""], [time.slice(11, 23), ""], [level, ""], [msg, "msg"]] as const) {
+  for (const [text, className] of [
+    [String(seq), ""],
+    [time.slice(11, 23), ""],
+    [level, ""],
+    [msg, "msg"],
+  ] as const) {
     const td = document.createElement("td");
     td.textContent = text;
     if (className) td.className = className;

@@ -11,9 +11,9 @@ import { fileResponse, type FileLike } from "../../src/index.ts";
 /** The size of the generated file. */
 export const FILE_SIZE = 4 * 1024 * 1024;
 /** The pace it is sent at: about two seconds for the whole file. */
-export const BYTES_PER_SECOND = 2 * 1024 * 1024;
+const BYTES_PER_SECOND = 2 * 1024 * 1024;
 /** The name the browser saves it as. */
-export const FILE_NAME = "sluice-demo.bin";
+const FILE_NAME = "sluice-demo.bin";
 
 let generated: { bytes: Uint8Array<ArrayBuffer>; digest: string; lastModified: number } | undefined;
 

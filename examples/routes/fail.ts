@@ -10,10 +10,10 @@ import { sleep } from "../sleep.ts";
 /** Lines sent before the producer throws. */
 export const LINES_BEFORE_FAILURE = 3;
 /** ms between two lines. */
-export const LINE_INTERVAL_MS = 300;
+const LINE_INTERVAL_MS = 300;
 
 /** The error the producer throws; its message stays on the server. */
-export class DemoFailure extends Error {
+class DemoFailure extends Error {
   constructor() {
     super("the demo producer failed on purpose (the client sees a cut-off response, not this message)");
     this.name = "DemoFailure";
@@ -22,11 +22,14 @@ export class DemoFailure extends Error {
 
 /** Answers GET /fail. */
 export function failRoute(request: Request): Response {
-  return streamingResponse(async function* (signal) {
-    for (let line = 1; line <= LINES_BEFORE_FAILURE; line++) {
-      yield `step ${line}: working…\n`;
-      await sleep(LINE_INTERVAL_MS, signal);
-    }
-    throw new DemoFailure();
-  }, { signal: request.signal });
+  return streamingResponse(
+    async function* (signal) {
+      for (let line = 1; line <= LINES_BEFORE_FAILURE; line++) {
+        yield `step ${line}: working…\n`;
+        await sleep(LINE_INTERVAL_MS, signal);
+      }
+      throw new DemoFailure();
+    },
+    { signal: request.signal },
+  );
 }

@@ -15,7 +15,7 @@ export interface LogEntry {
 }
 
 /** ms between two entries. */
-export const ENTRY_INTERVAL_MS = 150;
+const ENTRY_INTERVAL_MS = 150;
 
 const MESSAGES: readonly [LogEntry["level"], string][] = [
   ["info", "GET /sse 200: EventSource connected"],
@@ -33,12 +33,15 @@ export const LOG_ENTRIES = 15;
 
 /** Answers GET /logs. */
 export function logsRoute(request: Request): Response {
-  return ndjsonResponse(async function* (signal) {
-    for (let seq = 1; seq <= LOG_ENTRIES; seq++) {
-      await sleep(ENTRY_INTERVAL_MS, signal);
-      const [level, msg] = MESSAGES[(seq - 1) % MESSAGES.length]!;
-      const entry: LogEntry = { seq, time: new Date().toISOString(), level, msg };
-      yield entry;
-    }
-  }, { signal: request.signal });
+  return ndjsonResponse(
+    async function* (signal) {
+      for (let seq = 1; seq <= LOG_ENTRIES; seq++) {
+        await sleep(ENTRY_INTERVAL_MS, signal);
+        const [level, msg] = MESSAGES[(seq - 1) % MESSAGES.length]!;
+        const entry: LogEntry = { seq, time: new Date().toISOString(), level, msg };
+        yield entry;
+      }
+    },
+    { signal: request.signal },
+  );
 }

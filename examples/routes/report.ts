@@ -8,7 +8,7 @@ import { sleep } from "../sleep.ts";
 import type { Tracer } from "../trace.ts";
 
 /** ms each section takes to compute. */
-export const SECTION_MS = 400;
+const SECTION_MS = 400;
 
 interface Section {
   title: string;
@@ -18,11 +18,51 @@ interface Section {
 
 /** The report's sections, in the order they are sent. */
 export const SECTIONS: readonly Section[] = [
-  { title: "Requests per region", unit: "k", rows: [["Europe", 412], ["Americas", 388], ["Asia", 275]] },
-  { title: "Median latency", unit: "ms", rows: [["/sse", 3], ["/report", 9], ["/download", 14]] },
-  { title: "Bytes sent", unit: "MiB", rows: [["events", 310], ["files", 940], ["ndjson", 75]] },
-  { title: "Reconnects resumed", unit: "%", rows: [["Chromium", 100], ["Firefox", 100], ["Node", 100]] },
-  { title: "Bodies cut off", unit: "", rows: [["on error", 12], ["faked clean", 0], ["leaked text", 0]] },
+  {
+    title: "Requests per region",
+    unit: "k",
+    rows: [
+      ["Europe", 412],
+      ["Americas", 388],
+      ["Asia", 275],
+    ],
+  },
+  {
+    title: "Median latency",
+    unit: "ms",
+    rows: [
+      ["/sse", 3],
+      ["/report", 9],
+      ["/download", 14],
+    ],
+  },
+  {
+    title: "Bytes sent",
+    unit: "MiB",
+    rows: [
+      ["events", 310],
+      ["files", 940],
+      ["ndjson", 75],
+    ],
+  },
+  {
+    title: "Reconnects resumed",
+    unit: "%",
+    rows: [
+      ["Chromium", 100],
+      ["Firefox", 100],
+      ["Node", 100],
+    ],
+  },
+  {
+    title: "Bodies cut off",
+    unit: "",
+    rows: [
+      ["on error", 12],
+      ["faked clean", 0],
+      ["leaked text", 0],
+    ],
+  },
 ];
 
 const HEAD = `<!doctype html>
@@ -44,15 +84,18 @@ const HEAD = `<!doctype html>
 
 /** Answers GET /report; `trace` hears each section as it is yielded. */
 export function reportRoute(request: Request, trace: Tracer): Response {
-  return htmlResponse(async function* (signal) {
-    yield HEAD;
-    for (const [index, section] of SECTIONS.entries()) {
-      await sleep(SECTION_MS, signal);
-      trace({ route: "report", section: index + 1, of: SECTIONS.length });
-      yield renderSection(index + 1, section);
-    }
-    yield `<p id="end">Report complete: ${SECTIONS.length} sections.</p>\n`;
-  }, { signal: request.signal });
+  return htmlResponse(
+    async function* (signal) {
+      yield HEAD;
+      for (const [index, section] of SECTIONS.entries()) {
+        await sleep(SECTION_MS, signal);
+        trace({ route: "report", section: index + 1, of: SECTIONS.length });
+        yield renderSection(index + 1, section);
+      }
+      yield `<p id="end">Report complete: ${SECTIONS.length} sections.</p>\n`;
+    },
+    { signal: request.signal },
+  );
 }
 
 function renderSection(number: number, { title, unit, rows }: Section): string {

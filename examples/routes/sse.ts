@@ -18,9 +18,9 @@ import { badRequest, countParam } from "./respond.ts";
 /** ms the client waits before reconnecting, sent as `retry`. */
 export const RETRY_MS = 500;
 /** ms between two tokens. */
-export const TOKEN_INTERVAL_MS = 200;
+const TOKEN_INTERVAL_MS = 200;
 /** A `tick` follows every token whose id is a multiple of this. */
-export const TICK_EVERY = 5;
+const TICK_EVERY = 5;
 /** Tokens per connection when `endAfter` is not given. */
 export const DEFAULT_END_AFTER = 20;
 
@@ -42,16 +42,19 @@ export function sseRoute(request: Request, trace: Tracer): Response {
   const resumedAfter = parseId(lastEventId(request));
   trace({ route: "sse", lastEventIdHeader: request.headers.get("last-event-id") });
 
-  return sseResponse(async function* (signal) {
-    yield { retry: RETRY_MS, event: "hello", data: { resumedAfter: resumedAfter ?? null } };
-    const first = (resumedAfter ?? 0) + 1;
-    for (let id = first; endAfter === 0 || id < first + endAfter; id++) {
-      await sleep(TOKEN_INTERVAL_MS, signal);
-      yield { event: "token", id, data: tokenText(id) };
-      if (id % TICK_EVERY === 0) yield { event: "tick", data: { time: new Date().toISOString(), sent: id } };
-    }
-    yield { comment: `the server ends this stream after ${endAfter} tokens; EventSource resumes with Last-Event-ID` };
-  }, { signal: request.signal });
+  return sseResponse(
+    async function* (signal) {
+      yield { retry: RETRY_MS, event: "hello", data: { resumedAfter: resumedAfter ?? null } };
+      const first = (resumedAfter ?? 0) + 1;
+      for (let id = first; endAfter === 0 || id < first + endAfter; id++) {
+        await sleep(TOKEN_INTERVAL_MS, signal);
+        yield { event: "token", id, data: tokenText(id) };
+        if (id % TICK_EVERY === 0) yield { event: "tick", data: { time: new Date().toISOString(), sent: id } };
+      }
+      yield { comment: `the server ends this stream after ${endAfter} tokens; EventSource resumes with Last-Event-ID` };
+    },
+    { signal: request.signal },
+  );
 }
 
 /** A token id the client sent back, or `undefined` (none, or not one of ours): start afresh. */

@@ -7,7 +7,7 @@ import { checkPath } from "../../src/_kit/serve.ts";
 import { baseName, typeOf } from "../../src/_kit/mime.ts";
 import { NotFoundError } from "../../src/errors.ts";
 import type { FileLike } from "../../src/types.ts";
-import { deno } from "../_types/deno.ts";
+import { deno, type DenoGlobal } from "../_types/deno.ts";
 
 /** A file `openFile` opened: a `FileLike` that knows its path, so it can be sent natively. */
 class DenoFile implements FileLike {
@@ -44,7 +44,7 @@ class DenoFile implements FileLike {
  */
 export async function openFile(path: string): Promise<FileLike> {
   checkPath(path);
-  let info;
+  let info: Awaited<ReturnType<DenoGlobal["stat"]>>;
   try {
     info = await deno().stat(path);
   } catch (error) {
@@ -88,7 +88,8 @@ function fileRange(path: string, start: number, end: number): ReadableStream<Uin
         const { done, value } = remaining > 0 ? await reader.read() : { done: true, value: undefined };
         if (done) {
           // Fewer bytes than promised: the file shrank since it was opened. Never a clean end.
-          if (remaining > 0) controller.error(new Error(`sluice: ${path} ended ${remaining} bytes early; it changed while being sent.`));
+          if (remaining > 0)
+            controller.error(new Error(`sluice: ${path} ended ${remaining} bytes early; it changed while being sent.`));
           else controller.close();
           return;
         }

@@ -93,7 +93,10 @@ async function call(handler: FetchHandler, request: Request): Promise<unknown> {
 
 /** A 500 if nothing was sent yet, else the response cut off. */
 function fail(res: NodeResponse): void {
-  if (res.headersSent || res.destroyed) return cutOff(res);
+  if (res.headersSent || res.destroyed) {
+    cutOff(res);
+    return;
+  }
   try {
     res.statusMessage = ""; // writeHead keeps a status text set before it threw ("500 OK")
     res.writeHead(500, "Internal Server Error", { "content-type": "text/plain; charset=utf-8" }).end("Internal Server Error");

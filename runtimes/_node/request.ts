@@ -98,7 +98,9 @@ function urlOf(req: NodeRequest, h2: boolean, host: string): string {
   if (/^https?:\/\//i.test(path)) return path;
   const scheme = h2
     ? ((req as Http2ServerRequest).scheme ?? "http")
-    : (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
+    : (req.socket as { encrypted?: boolean }).encrypted
+      ? "https"
+      : "http";
   return `${scheme}://${host}${path.startsWith("/") ? path : "/"}`;
 }
 

@@ -31,7 +31,8 @@ export function writeHead(res: NodeResponse, response: Response): number | undef
   }
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) headers["set-cookie"] = cookies;
-  if (isH2(res)) res.writeHead(response.status, headers); // HTTP/2 has no status text
+  if (isH2(res))
+    res.writeHead(response.status, headers); // HTTP/2 has no status text
   else res.writeHead(response.status, response.statusText || undefined, headers);
   return length;
 }
@@ -47,7 +48,12 @@ export function writeHead(res: NodeResponse, response: Response): number | undef
  * shorter is cut off (the client sees a truncated response) instead of its surplus
  * reading as the next response on a kept-alive connection.
  */
-export async function pump(body: ReadableStream<Uint8Array>, res: NodeResponse, gone: AbortSignal, length?: number): Promise<void> {
+export async function pump(
+  body: ReadableStream<Uint8Array>,
+  res: NodeResponse,
+  gone: AbortSignal,
+  length?: number,
+): Promise<void> {
   const reader = readerOf(body);
   let wake: (() => void) | undefined;
   const onGone = () => {
@@ -81,7 +87,11 @@ export async function pump(body: ReadableStream<Uint8Array>, res: NodeResponse, 
       // again: a refused write waits for `drain` (everything flushed), an accepted one for
       // its own callback.
       let flushed = false;
-      const ok = (res as ServerResponse).write(chunk, reader.lent ? () => ((flushed = true), wake?.()) : undefined);
+      const onFlushed = () => {
+        flushed = true;
+        wake?.();
+      };
+      const ok = (res as ServerResponse).write(chunk, reader.lent ? onFlushed : undefined);
       if ((!ok || (reader.lent && !flushed)) && !gone.aborted) {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
@@ -143,6 +153,6 @@ export function cutOff(res: NodeResponse): void {
   else res.destroy();
 }
 
-export function isH2(res: NodeResponse): res is Http2ServerResponse {
+function isH2(res: NodeResponse): res is Http2ServerResponse {
   return (res as Http2ServerResponse).stream !== undefined;
 }

@@ -1,13 +1,14 @@
 /** The part of the `Bun` global the Bun adapter uses (see README.md). */
 
-export interface BunServer {
-  port: number;
-  hostname: string;
+interface BunServer {
+  /** Undefined only for a server on a unix socket, which the adapter never makes. */
+  port: number | undefined;
+  hostname: string | undefined;
   stop(closeActiveConnections?: boolean): Promise<void>;
   timeout(request: Request, seconds: number): void;
 }
 
-export interface BunServeOptions {
+interface BunServeOptions {
   development: boolean;
   port: number;
   hostname?: string;

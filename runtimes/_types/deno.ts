@@ -4,12 +4,12 @@ export interface DenoServeInfo {
   completed: Promise<void>;
 }
 
-export interface DenoHttpServer {
+interface DenoHttpServer {
   finished: Promise<void>;
   shutdown(): Promise<void>;
 }
 
-export interface DenoServeOptions {
+interface DenoServeOptions {
   port: number;
   hostname?: string;
   signal: AbortSignal;
@@ -17,7 +17,7 @@ export interface DenoServeOptions {
   onError(error: unknown): Response | Promise<Response>;
 }
 
-export interface DenoFsFile {
+interface DenoFsFile {
   readable: ReadableStream<Uint8Array>;
   seek(offset: number, whence: 0): Promise<number>;
   close(): void;

@@ -55,9 +55,18 @@ export function isValidHost(value: string): boolean {
 /** unreserved / sub-delims of RFC 3986, and "." (in unreserved). */
 function isHostChar(code: number): boolean {
   return (
-    (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || // ALPHA DIGIT
-    code === 45 || code === 46 || code === 95 || code === 126 || // - . _ ~
-    code === 33 || code === 36 || (code >= 38 && code <= 44) || code === 59 || code === 61 // ! $ & ' ( ) * + , ; =
+    (code >= 97 && code <= 122) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 48 && code <= 57) || // ALPHA DIGIT
+    code === 45 ||
+    code === 46 ||
+    code === 95 ||
+    code === 126 || // - . _ ~
+    code === 33 ||
+    code === 36 ||
+    (code >= 38 && code <= 44) ||
+    code === 59 ||
+    code === 61 // ! $ & ' ( ) * + , ; =
   );
 }
 
@@ -188,31 +197,34 @@ export function whenBodyEnds(response: Response, ended: (complete: boolean) => v
     reader.cancel(signal!.reason).catch(() => {});
     controller.error(signal!.reason);
   };
-  const tracked = new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
-      if (signal?.aborted) onAbort();
-      else signal?.addEventListener("abort", onAbort, { once: true });
-    },
-    async pull() {
-      let read: ReadableStreamReadResult<Uint8Array>;
-      try {
-        read = await reader.read();
-      } catch (error) {
+  const tracked = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+        if (signal?.aborted) onAbort();
+        else signal?.addEventListener("abort", onAbort, { once: true });
+      },
+      async pull() {
+        let read: ReadableStreamReadResult<Uint8Array>;
+        try {
+          read = await reader.read();
+        } catch (error) {
+          end(false);
+          throw error;
+        }
+        if (settled) return;
+        if (read.done) {
+          end(true);
+          controller.close();
+        } else controller.enqueue(read.value);
+      },
+      cancel(reason) {
         end(false);
-        throw error;
-      }
-      if (settled) return;
-      if (read.done) {
-        end(true);
-        controller.close();
-      } else controller.enqueue(read.value);
+        return reader.cancel(reason);
+      },
     },
-    cancel(reason) {
-      end(false);
-      return reader.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   return new Response(tracked, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 

@@ -55,10 +55,14 @@ export class InFlight {
    */
   tracked(response: Response): Response {
     this.#body = controlOf(response.body);
-    return whenBodyEnds(response, (complete) => {
-      this.#complete = complete;
-      this.done();
-    }, this.#client.signal);
+    return whenBodyEnds(
+      response,
+      (complete) => {
+        this.#complete = complete;
+        this.done();
+      },
+      this.#client.signal,
+    );
   }
 
   /**

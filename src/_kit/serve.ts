@@ -34,8 +34,8 @@ export interface Server {
   close(): Promise<void>;
 }
 
-export const DEFAULT_PORT = 8000;
-export const DEFAULT_SHUTDOWN_GRACE = 5_000;
+const DEFAULT_PORT = 8000;
+const DEFAULT_SHUTDOWN_GRACE = 5_000;
 
 /** The reason a handler's signal (and its stream) is aborted with when its client goes away. */
 export function disconnectReason(): StreamAbortError {
@@ -107,7 +107,12 @@ export interface CloseSteps {
  * `grace` ms; then end what is left. Calling it again returns the same promise; aborting
  * `signal` calls it.
  */
-export function closer(signal: AbortSignal | undefined, open: OpenResponses, grace: number, steps: CloseSteps): () => Promise<void> {
+export function closer(
+  signal: AbortSignal | undefined,
+  open: OpenResponses,
+  grace: number,
+  steps: CloseSteps,
+): () => Promise<void> {
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {

@@ -35,7 +35,10 @@ const buffers = new Map<number, Buffer>();
 /** One read buffer per size, shared by every socket: reads are handled one at a time, each copied out at once. */
 function readBuffer(size: number): Buffer {
   let buffer = buffers.get(size);
-  if (!buffer) buffers.set(size, (buffer = Buffer.alloc(size)));
+  if (!buffer) {
+    buffer = Buffer.alloc(size);
+    buffers.set(size, buffer);
+  }
   return buffer;
 }
 
@@ -66,7 +69,9 @@ export class HttpClient {
   constructor(url: URL, path: string, options: RequestOptions = {}) {
     this.#options = options;
     const method = options.method ?? "GET";
-    const extra = Object.entries(options.headers ?? {}).map(([name, value]) => `${name}: ${value}\r\n`).join("");
+    const extra = Object.entries(options.headers ?? {})
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join("");
     const socket = connect({
       host: url.hostname,
       port: Number(url.port),
@@ -80,7 +85,9 @@ export class HttpClient {
     });
     this.socket = socket;
     socket.setNoDelay(true);
-    socket.on("connect", () => socket.write(`${method} ${path} HTTP/1.1\r\nhost: ${url.host}\r\nconnection: close\r\n${extra}\r\n`));
+    socket.on("connect", () =>
+      socket.write(`${method} ${path} HTTP/1.1\r\nhost: ${url.host}\r\nconnection: close\r\n${extra}\r\n`),
+    );
     this.done = new Promise((resolve) => (this.#resolve = resolve));
     socket.on("error", (error: NodeJS.ErrnoException) => (this.error ??= error.code ?? error.message));
     socket.on("end", () => {
@@ -270,8 +277,17 @@ export const MiB = 1024 * 1024;
 export const KiB = 1024;
 
 const TCP_STATES: Record<string, string> = {
-  "01": "ESTABLISHED", "02": "SYN_SENT", "03": "SYN_RECV", "04": "FIN_WAIT1", "05": "FIN_WAIT2", "06": "TIME_WAIT",
-  "07": "CLOSE", "08": "CLOSE_WAIT", "09": "LAST_ACK", "0A": "LISTEN", "0B": "CLOSING",
+  "01": "ESTABLISHED",
+  "02": "SYN_SENT",
+  "03": "SYN_RECV",
+  "04": "FIN_WAIT1",
+  "05": "FIN_WAIT2",
+  "06": "TIME_WAIT",
+  "07": "CLOSE",
+  "08": "CLOSE_WAIT",
+  "09": "LAST_ACK",
+  "0A": "LISTEN",
+  "0B": "CLOSING",
 };
 
 /**

@@ -5,7 +5,7 @@
  */
 import { connect } from "node:net";
 
-export interface RawResponse {
+interface RawResponse {
   /** "HTTP/1.1 200 OK" */
   statusLine: string;
   status: number;
@@ -89,7 +89,10 @@ export function exchange(url: URL, requests: string | string[], options: RawOpti
     /** Takes body bytes from `buffer`; true once the response is complete. */
     const readBody = (response: RawResponse & { framing: Framing }): boolean => {
       const framing = response.framing;
-      if (framing.kind === "none") return (response.complete = true);
+      if (framing.kind === "none") {
+        response.complete = true;
+        return true;
+      }
       if (framing.kind === "close") {
         response.body = Buffer.concat([response.body, buffer]);
         buffer = Buffer.alloc(0);
@@ -100,7 +103,8 @@ export function exchange(url: URL, requests: string | string[], options: RawOpti
         response.body = Buffer.concat([response.body, piece]);
         buffer = buffer.subarray(piece.byteLength);
         framing.left -= piece.byteLength;
-        return (response.complete = framing.left === 0);
+        response.complete = framing.left === 0;
+        return response.complete;
       }
       for (;;) {
         if (framing.left === -1) {
@@ -108,10 +112,11 @@ export function exchange(url: URL, requests: string | string[], options: RawOpti
           if (lineEnd === -1) return false;
           const size = Number.parseInt(buffer.subarray(0, lineEnd).toString("latin1"), 16);
           if (size === 0) {
-            const end = buffer.indexOf("\r\n\r\n", lineEnd - 2 < 0 ? 0 : lineEnd - 2);
+            const end = buffer.indexOf("\r\n\r\n", Math.max(0, lineEnd - 2));
             if (end === -1) return false;
             buffer = buffer.subarray(end + 4);
-            return (response.complete = true);
+            response.complete = true;
+            return true;
           }
           buffer = buffer.subarray(lineEnd + 2);
           framing.left = size;
@@ -153,6 +158,8 @@ type Framing = { kind: "none" } | { kind: "close" } | { kind: "length"; left: nu
 
 /** A GET (or `method`) request's raw text, with `headers` as given (no validation: they may be hostile). */
 export function rawRequest(path: string, headers: Record<string, string> = {}, method = "GET", version = "1.1"): string {
-  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join("");
+  const lines = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join("");
   return `${method} ${path} HTTP/${version}\r\n${lines}\r\n`;
 }

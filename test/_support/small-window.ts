@@ -72,7 +72,9 @@ export interface SlowOutcome {
 /** GETs `path` from `url` with a 4 KiB receive buffer, reading `rate` bytes per second. */
 export function smallWindowGet(url: URL, path: string, rate: number): Promise<SlowOutcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn("python3", ["-c", CLIENT, url.hostname, url.port, path, String(rate)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("python3", ["-c", CLIENT, url.hostname, url.port, path, String(rate)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.setEncoding("utf8").on("data", (text: string) => (out += text));

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 
 /** Where Debian's `chromium` package puts the browser. */
-export const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM = "/usr/bin/chromium";
 
 /** Launches headless Chromium with a fresh profile (playwright makes a temporary one). */
 export async function launchChromium(): Promise<Browser> {

@@ -48,7 +48,13 @@ test("curl -N gets hello with retry at once, then tokens and ticks after Last-Ev
 
   const events = parse(stdout);
   expect(events.map(({ event, id }) => `${event}${id ? ` #${id}` : ""}`)).toEqual([
-    "hello", "token #9", "token #10", "tick", "token #11", "token #12", "token #13",
+    "hello",
+    "token #9",
+    "token #10",
+    "tick",
+    "token #11",
+    "token #12",
+    "token #13",
   ]);
   expect(events.filter(({ event }) => event === "token").map(({ data }) => data)).toEqual([9, 10, 11, 12, 13].map(tokenText));
   expect(JSON.parse(events[3]!.data)).toMatchObject({ sent: 10, time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });

@@ -98,10 +98,14 @@ describe("download", () => {
     await open();
     await page.click("#download-start");
     // Part-way first: the bar follows the chunks as readChunks() yields them.
-    await page.waitForFunction(() => {
-      const value = (document.getElementById("download-progress") as HTMLProgressElement).value;
-      return value > 0 && value < 100;
-    }, null, { timeout: 5_000 });
+    await page.waitForFunction(
+      () => {
+        const value = (document.getElementById("download-progress") as HTMLProgressElement).value;
+        return value > 0 && value < 100;
+      },
+      null,
+      { timeout: 5_000 },
+    );
     expect(await settledState(page, "download", ["running"])).toBe("done");
     expect(await page.getAttribute("#download-progress", "value")).toBe("100");
     expect(await textOf(page, "#download-received")).toBe("100 % (4.0 MiB of 4.0 MiB)");
@@ -121,7 +125,9 @@ describe("download", () => {
 
     await page.click("#download-resume");
     expect(await settledState(page, "download", ["paused", "running"])).toBe("done");
-    const resumed = /^resumed at byte (\d+): 206 Partial Content, bytes (\d+)-(\d+)\/(\d+)$/.exec(await textOf(page, "#download-resumed"));
+    const resumed = /^resumed at byte (\d+): 206 Partial Content, bytes (\d+)-(\d+)\/(\d+)$/.exec(
+      await textOf(page, "#download-resumed"),
+    );
     expect(resumed, "the resume's status line").not.toBeNull();
     const [, from, start, end, size] = resumed!.map(Number);
     expect(from).toBeGreaterThan(0);
@@ -134,10 +140,14 @@ test("the NDJSON log tail shows each entry as it arrives, all of them in order",
   await open();
   await page.click("#logs-start");
   // Rows are on screen while the response is still streaming.
-  await page.waitForFunction(() => {
-    const rows = document.getElementById("logs-rows")!.childElementCount;
-    return rows > 0 && document.getElementById("logs")!.dataset.state === "running";
-  }, null, { timeout: 5_000 });
+  await page.waitForFunction(
+    () => {
+      const rows = document.getElementById("logs-rows")!.childElementCount;
+      return rows > 0 && document.getElementById("logs")!.dataset.state === "running";
+    },
+    null,
+    { timeout: 5_000 },
+  );
   expect(await settledState(page, "logs", ["running"])).toBe("done");
   const seqs = await page.$$eval("#logs-rows tr", (rows) => rows.map((row) => Number((row as HTMLElement).dataset.seq)));
   expect(seqs).toEqual(range(1, LOG_ENTRIES));
@@ -147,7 +157,11 @@ test("when the producer throws, the page shows the lines sent so far and an erro
   await open();
   await page.click("#failure-start");
   expect(await settledState(page, "failure", ["idle", "running"])).toBe("error");
-  expect(await textOf(page, "#failure-lines")).toBe(range(1, LINES_BEFORE_FAILURE).map((n) => `step ${n}: working…`).join("\n"));
+  expect(await textOf(page, "#failure-lines")).toBe(
+    range(1, LINES_BEFORE_FAILURE)
+      .map((n) => `step ${n}: working…`)
+      .join("\n"),
+  );
   expect(await textOf(page, "#failure [data-role=status]")).toMatch(
     new RegExp(`^The response was cut off after ${LINES_BEFORE_FAILURE} lines \\(TypeError: .+\\)\\.$`),
   );

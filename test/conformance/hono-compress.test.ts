@@ -31,24 +31,31 @@ describe.each(Object.keys(runtimes) as (keyof typeof runtimes)[])("Hono compress
   afterAll(() => stop?.());
 
   let keys = 0;
-  test.each(["html", "ndjson"])("a %s stream's first part arrives before its producer is released, uncompressed (no-transform)", async (kind) => {
-    const key = `${runtime}-${kind}-${++keys}`;
-    const response = await fetch(new URL(`/${kind}?key=${key}`, url), { headers: { "accept-encoding": "gzip, br" } });
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let text = "";
-    const deadline = Date.now() + 3_000;
-    while (!text.includes("first") && Date.now() < deadline) {
-      const read = await Promise.race([reader.read(), new Promise<null>((resolve) => setTimeout(() => resolve(null), deadline - Date.now()))]);
-      if (read === null || read.done) break;
-      text += decoder.decode(read.value, { stream: true });
-    }
-    expect(text, "the first part, while the producer still waits (not held back for a full block)").toContain("first");
-    expect(text).not.toContain("second");
-    expect(response.headers.get("content-encoding"), "compress() passed it through as it is").toBeNull();
-    expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
-    await fetch(new URL(`/release?key=${key}`, url));
-    for (let read = await reader.read(); !read.done; read = await reader.read()) text += decoder.decode(read.value, { stream: true });
-    expect(text).toContain("second");
-  });
+  test.each(["html", "ndjson"])(
+    "a %s stream's first part arrives before its producer is released, uncompressed (no-transform)",
+    async (kind) => {
+      const key = `${runtime}-${kind}-${++keys}`;
+      const response = await fetch(new URL(`/${kind}?key=${key}`, url), { headers: { "accept-encoding": "gzip, br" } });
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = "";
+      const deadline = Date.now() + 3_000;
+      while (!text.includes("first") && Date.now() < deadline) {
+        const read = await Promise.race([
+          reader.read(),
+          new Promise<null>((resolve) => setTimeout(() => resolve(null), deadline - Date.now())),
+        ]);
+        if (read === null || read.done) break;
+        text += decoder.decode(read.value, { stream: true });
+      }
+      expect(text, "the first part, while the producer still waits (not held back for a full block)").toContain("first");
+      expect(text).not.toContain("second");
+      expect(response.headers.get("content-encoding"), "compress() passed it through as it is").toBeNull();
+      expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
+      await fetch(new URL(`/release?key=${key}`, url));
+      for (let read = await reader.read(); !read.done; read = await reader.read())
+        text += decoder.decode(read.value, { stream: true });
+      expect(text).toContain("second");
+    },
+  );
 });

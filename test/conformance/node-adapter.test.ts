@@ -11,7 +11,6 @@ import { streamingResponse } from "../../src/index.ts";
 import { toNodeHandler, type FetchHandler } from "../../runtimes/node.ts";
 import { sleep } from "../_support/time.ts";
 
-
 /** A producer whose `finally` can be awaited. */
 function endless() {
   let finished!: () => void;
@@ -72,16 +71,17 @@ function h2Request(session: ClientHttp2Session, path: string, method = "GET") {
 
 describe("toNodeHandler on HTTP/2 cleartext (h2c)", () => {
   test("connection-specific headers from the handler are dropped instead of crashing node:http2", async () => {
-    const session = await h2(() =>
-      new Response(new Response("over h2\n").body, {
-        headers: {
-          connection: "keep-alive",
-          "keep-alive": "timeout=5",
-          "transfer-encoding": "chunked",
-          upgrade: "h2c",
-          "content-type": "text/plain",
-        },
-      }),
+    const session = await h2(
+      () =>
+        new Response(new Response("over h2\n").body, {
+          headers: {
+            connection: "keep-alive",
+            "keep-alive": "timeout=5",
+            "transfer-encoding": "chunked",
+            upgrade: "h2c",
+            "content-type": "text/plain",
+          },
+        }),
     );
     const result = await h2Request(session, "/");
     expect(result.status).toBe(200);
@@ -109,15 +109,26 @@ describe("toNodeHandler on HTTP/2 cleartext (h2c)", () => {
     const stream = session.request({ ":path": "/" });
     await once(stream, "data");
     stream.close(constants.NGHTTP2_CANCEL);
-    await expect(Promise.race([done.then(() => "finally ran"), sleep(1_000).then(() => "timed out")])).resolves.toBe("finally ran");
+    await expect(Promise.race([done.then(() => "finally ran"), sleep(1_000).then(() => "timed out")])).resolves.toBe(
+      "finally ran",
+    );
   });
 
   test("HEAD sends headers only and cancels the body at once", async () => {
     let pulls = 0;
-    const session = await h2(() =>
-      new Response(new ReadableStream({ pull: (c) => void (pulls++, c.enqueue(new Uint8Array(1024))) }), {
-        headers: { "content-type": "application/octet-stream" },
-      }),
+    const session = await h2(
+      () =>
+        new Response(
+          new ReadableStream({
+            pull: (c) => {
+              pulls++;
+              c.enqueue(new Uint8Array(1024));
+            },
+          }),
+          {
+            headers: { "content-type": "application/octet-stream" },
+          },
+        ),
     );
     const result = await h2Request(session, "/", "HEAD");
     expect(result.status).toBe(200);

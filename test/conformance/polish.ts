@@ -22,7 +22,10 @@ export function polish(ctx: SuiteContext): void {
   describe("files by RFC 9110", () => {
     /** Status, Content-Length, Content-Range and body length of a raw request for the blob. */
     async function blob(headers: Record<string, string>, method = "GET", path = "/stress/blob") {
-      const { responses } = await exchange(ctx.url("/"), rawRequest(path, { host: "x", connection: "close", ...headers }, method));
+      const { responses } = await exchange(
+        ctx.url("/"),
+        rawRequest(path, { host: "x", connection: "close", ...headers }, method),
+      );
       const response = responses[0]!;
       return {
         status: response.status,
@@ -33,7 +36,12 @@ export function polish(ctx: SuiteContext): void {
     }
 
     test("HEAD with a Range ignores it (RFC 9110 §14.2): 200 with the whole file's Content-Length, no Content-Range", async () => {
-      expect(await blob({ range: "bytes=0-9" }, "HEAD")).toEqual({ status: 200, length: String(BLOB_SIZE), range: null, bytes: 0 });
+      expect(await blob({ range: "bytes=0-9" }, "HEAD")).toEqual({
+        status: 200,
+        length: String(BLOB_SIZE),
+        range: null,
+        bytes: 0,
+      });
       expect((await blob({ range: `bytes=${BLOB_SIZE}-` }, "HEAD")).status, "an unsatisfiable one too, never 416").toBe(200);
     });
 
@@ -43,9 +51,21 @@ export function polish(ctx: SuiteContext): void {
       ["If-Match *", { "if-match": "*" }, 200],
       ["If-Unmodified-Since before Last-Modified", { "if-unmodified-since": BEFORE }, 412],
       ["If-Unmodified-Since after Last-Modified", { "if-unmodified-since": AFTER }, 200],
-      ["If-Modified-Since in ISO 8601 (not an HTTP-date: ignored)", { "if-modified-since": new Date(BLOB_MODIFIED + 86_400_000).toISOString() }, 200],
-      ["If-Unmodified-Since in ISO 8601 (ignored)", { "if-unmodified-since": new Date(BLOB_MODIFIED - 86_400_000).toISOString() }, 200],
-      ["If-Match * with a failing If-Unmodified-Since (If-Match decides, §13.2.2)", { "if-match": "*", "if-unmodified-since": BEFORE }, 200],
+      [
+        "If-Modified-Since in ISO 8601 (not an HTTP-date: ignored)",
+        { "if-modified-since": new Date(BLOB_MODIFIED + 86_400_000).toISOString() },
+        200,
+      ],
+      [
+        "If-Unmodified-Since in ISO 8601 (ignored)",
+        { "if-unmodified-since": new Date(BLOB_MODIFIED - 86_400_000).toISOString() },
+        200,
+      ],
+      [
+        "If-Match * with a failing If-Unmodified-Since (If-Match decides, §13.2.2)",
+        { "if-match": "*", "if-unmodified-since": BEFORE },
+        200,
+      ],
       ["a failing If-Match before a matching If-None-Match", { "if-match": '"other"', "if-none-match": "*" }, 412],
     ] as const)("%s: %i", async (_, headers, status) => {
       const etag = (await fetch(ctx.url("/stress/blob"), { method: "HEAD" })).headers.get("etag")!;
@@ -94,27 +114,33 @@ export function polish(ctx: SuiteContext): void {
       expect(lines).toEqual([{ line: 1 }, { error: "query failed" }]);
     });
 
-    test.each(["/text", "/ndjson", "/sse"])("%s carries cache-control: no-cache, no-transform and x-accel-buffering: no, so middleware passes it through", async (path) => {
-      const response = await fetch(ctx.url(path));
-      await response.arrayBuffer();
-      expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
-      expect(response.headers.get("x-accel-buffering")).toBe("no");
-    });
+    test.each(["/text", "/ndjson", "/sse"])(
+      "%s carries cache-control: no-cache, no-transform and x-accel-buffering: no, so middleware passes it through",
+      async (path) => {
+        const response = await fetch(ctx.url(path));
+        await response.arrayBuffer();
+        expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
+        expect(response.headers.get("x-accel-buffering")).toBe("no");
+      },
+    );
 
     const server = host.cannot?.server;
-    test.skipIf(server !== undefined)(`when the client leaves, the producer's signal and request.signal both abort with a StreamAbortError of type disconnect (name AbortError)${server ? `: not on ${host.name}: ${server}` : ""}`, async () => {
-      const key = ctx.key();
-      const client = new AbortController();
-      const reader = (await fetch(ctx.url(`/polish/ending?key=${key}`), { signal: client.signal })).body!.getReader();
-      await reader.read();
-      client.abort();
-      const ending = await ctx.eventually(
-        async () => (await (await fetch(ctx.url(`/polish/endings?key=${key}`))).json()) as Ending,
-        (e) => e.producer !== undefined && e.request !== undefined,
-        3_000,
-      );
-      const disconnect = { name: "AbortError", type: "disconnect", sluice: true };
-      expect(ending).toEqual({ producer: disconnect, request: disconnect });
-    });
+    test.skipIf(server !== undefined)(
+      `when the client leaves, the producer's signal and request.signal both abort with a StreamAbortError of type disconnect (name AbortError)${server ? `: not on ${host.name}: ${server}` : ""}`,
+      async () => {
+        const key = ctx.key();
+        const client = new AbortController();
+        const reader = (await fetch(ctx.url(`/polish/ending?key=${key}`), { signal: client.signal })).body!.getReader();
+        await reader.read();
+        client.abort();
+        const ending = await ctx.eventually(
+          async () => (await (await fetch(ctx.url(`/polish/endings?key=${key}`))).json()) as Ending,
+          (e) => e.producer !== undefined && e.request !== undefined,
+          3_000,
+        );
+        const disconnect = { name: "AbortError", type: "disconnect", sluice: true };
+        expect(ending).toEqual({ producer: disconnect, request: disconnect });
+      },
+    );
   });
 }

@@ -66,7 +66,13 @@ function hostile(size: number): Record<string, string> {
 }
 
 /** Host header values that would change the path the handler sees. */
-const PATH_IN_HOST = ["127.0.0.1/sec/echo-url?", "127.0.0.1#/sec/echo-url", "127.0.0.1:80/sec/echo-url?", "a@127.0.0.1", "127.0.0.1\\sec"];
+const PATH_IN_HOST = [
+  "127.0.0.1/sec/echo-url?",
+  "127.0.0.1#/sec/echo-url",
+  "127.0.0.1:80/sec/echo-url?",
+  "a@127.0.0.1",
+  "127.0.0.1\\sec",
+];
 
 export function security(ctx: SuiteContext): void {
   const { host } = ctx;
@@ -98,7 +104,11 @@ export function security(ctx: SuiteContext): void {
         for (const size of [64 * KiB, 32 * KiB, 12 * KiB]) {
           const value = hostile(size)[name]!;
           const path = name === "last-event-id" ? "/sec/last-event-id" : "/stress/blob";
-          const { responses, ms } = await exchange(ctx.url("/"), rawRequest(path, { host: "x", [name]: value, connection: "close" }), { ms: 30_000 });
+          const { responses, ms } = await exchange(
+            ctx.url("/"),
+            rawRequest(path, { host: "x", [name]: value, connection: "close" }),
+            { ms: 30_000 },
+          );
           const status = responses[0]?.status ?? 0;
           if (status === 431 || status === 400 || status === 0) continue; // refused by the HTTP layer: try smaller
           figures[name] = `${(value.length / KiB).toFixed(0)} KiB in ${ms} ms`;
@@ -122,28 +132,50 @@ export function security(ctx: SuiteContext): void {
       expect(text, `decoded by its own content-encoding (${encoding})`).toBe(FORGED);
     });
 
-    adapter("a request pipelined after a proxied gzip response gets its own response, never one forged from that body", async () => {
-      const proxied = `/sec/proxy?to=${encodeURIComponent(new URL("/gzip", up.url).href)}`;
-      const { responses } = await exchange(ctx.url("/"), [rawRequest(proxied, { host: "x" }), rawRequest("/sec/echo-url", { host: "x" })]);
-      expect(responses.map((r) => r.body.toString("latin1")).filter((body) => body === "forged"), "forged responses").toEqual([]);
-      if (host.cannot?.pipeline) {
-        expect(responses, `nothing at all: ${host.cannot.pipeline}`).toEqual([]);
-        return;
-      }
-      expect(responses.map((r) => r.status)).toEqual([200, 200]);
-      expect(responses[1]!.body.toString()).toBe("http://x/sec/echo-url");
-    });
+    adapter(
+      "a request pipelined after a proxied gzip response gets its own response, never one forged from that body",
+      async () => {
+        const proxied = `/sec/proxy?to=${encodeURIComponent(new URL("/gzip", up.url).href)}`;
+        const { responses } = await exchange(ctx.url("/"), [
+          rawRequest(proxied, { host: "x" }),
+          rawRequest("/sec/echo-url", { host: "x" }),
+        ]);
+        expect(
+          responses.map((r) => r.body.toString("latin1")).filter((body) => body === "forged"),
+          "forged responses",
+        ).toEqual([]);
+        if (host.cannot?.pipeline) {
+          expect(responses, `nothing at all: ${host.cannot.pipeline}`).toEqual([]);
+          return;
+        }
+        expect(responses.map((r) => r.status)).toEqual([200, 200]);
+        expect(responses[1]!.body.toString()).toBe("http://x/sec/echo-url");
+      },
+    );
 
-    for (const [what, declared, body] of [["longer", 5, "hello world!"], ["shorter", 50, "hello world!"]] as const) {
-      adapter(`a Response whose body is ${what} than its Content-Length never puts bytes on the wire that disagree with its framing`, async () => {
-        const path = `/sec/length-mismatch?declared=${declared}&body=${encodeURIComponent(body)}`;
-        const { responses } = await exchange(ctx.url("/"), [rawRequest(path, { host: "x" }), rawRequest("/sec/echo-url", { host: "x" })], { ms: 3_000 });
-        const [first, second] = responses;
-        // Either re-framed to the real body (Bun), or cut off so the client sees an error; never a false complete body.
-        if (first?.complete) expect(first.body.toString(), "a complete response carries the real body").toBe(body);
-        if (second) expect(second.body.toString(), "no response forged from the surplus").toBe("http://x/sec/echo-url");
-        expect(first?.complete === true && first.headers.get("content-length") === String(declared), "the declared length, complete").toBe(false);
-      });
+    for (const [what, declared, body] of [
+      ["longer", 5, "hello world!"],
+      ["shorter", 50, "hello world!"],
+    ] as const) {
+      adapter(
+        `a Response whose body is ${what} than its Content-Length never puts bytes on the wire that disagree with its framing`,
+        async () => {
+          const path = `/sec/length-mismatch?declared=${declared}&body=${encodeURIComponent(body)}`;
+          const { responses } = await exchange(
+            ctx.url("/"),
+            [rawRequest(path, { host: "x" }), rawRequest("/sec/echo-url", { host: "x" })],
+            { ms: 3_000 },
+          );
+          const [first, second] = responses;
+          // Either re-framed to the real body (Bun), or cut off so the client sees an error; never a false complete body.
+          if (first?.complete) expect(first.body.toString(), "a complete response carries the real body").toBe(body);
+          if (second) expect(second.body.toString(), "no response forged from the surplus").toBe("http://x/sec/echo-url");
+          expect(
+            first?.complete === true && first.headers.get("content-length") === String(declared),
+            "the declared length, complete",
+          ).toBe(false);
+        },
+      );
     }
 
     describe("a source that was never read is closed whenever its body ends", () => {
@@ -151,38 +183,51 @@ export function security(ctx: SuiteContext): void {
       const counts = async (key: string) =>
         (await (await fetch(ctx.url(`/sec/counts?key=${key}`))).json()) as { made: number; closed: number };
 
-      for (const kind of ["stream", "iterator"]) adapter(`${count} HEAD requests to a ${kind} source cancel or return() it each time`, async () => {
-        const key = ctx.key();
-        for (let i = 0; i < count; i++) {
-          const response = await fetch(ctx.url(`/sec/${kind}-source?key=${key}`), { method: "HEAD" });
-          expect(response.status).toBe(200);
-          await response.arrayBuffer();
-        }
-        const after = await ctx.eventually(() => counts(key), (c) => c.closed === count, 2_000);
-        expect(after).toEqual({ made: count, closed: count, finallies: 0 });
-      });
+      for (const kind of ["stream", "iterator"])
+        adapter(`${count} HEAD requests to a ${kind} source cancel or return() it each time`, async () => {
+          const key = ctx.key();
+          for (let i = 0; i < count; i++) {
+            const response = await fetch(ctx.url(`/sec/${kind}-source?key=${key}`), { method: "HEAD" });
+            expect(response.status).toBe(200);
+            await response.arrayBuffer();
+          }
+          const after = await ctx.eventually(
+            () => counts(key),
+            (c) => c.closed === count,
+            2_000,
+          );
+          expect(after).toEqual({ made: count, closed: count, finallies: 0 });
+        });
 
-      for (const kind of ["stream", "iterator"]) known("early", `a ${kind} source whose client left before the handler returned is closed`, async () => {
-        const key = ctx.key();
-        const clients = Array.from({ length: 5 }, () =>
-          exchange(ctx.url("/"), rawRequest(`/sec/${kind}-source?key=${key}&delay=300`, { host: "x" }), { ms: 50 }),
-        );
-        await Promise.all(clients); // each gives up after 50 ms and closes its socket
-        const after = await ctx.eventually(() => counts(key), (c) => c.made === 5 && c.closed === 5, 3_000);
-        expect(after).toEqual({ made: 5, closed: 5, finallies: 0 });
-      });
+      for (const kind of ["stream", "iterator"])
+        known("early", `a ${kind} source whose client left before the handler returned is closed`, async () => {
+          const key = ctx.key();
+          const clients = Array.from({ length: 5 }, () =>
+            exchange(ctx.url("/"), rawRequest(`/sec/${kind}-source?key=${key}&delay=300`, { host: "x" }), { ms: 50 }),
+          );
+          await Promise.all(clients); // each gives up after 50 ms and closes its socket
+          const after = await ctx.eventually(
+            () => counts(key),
+            (c) => c.made === 5 && c.closed === 5,
+            3_000,
+          );
+          expect(after).toEqual({ made: 5, closed: 5, finallies: 0 });
+        });
 
-      adapter(`${count} HEAD requests to a route that streams an endless upstream's body leave no upstream connection open`, async () => {
-        const proxied = `/sec/proxy-stream?to=${encodeURIComponent(new URL("/endless", up.url).href)}`;
-        for (let i = 0; i < count; i++) {
-          const response = await fetch(ctx.url(proxied), { method: "HEAD" });
-          expect(response.status).toBe(200);
-          await response.arrayBuffer();
-        }
-        const deadline = Date.now() + 3_000;
-        while (up.open() > 0 && Date.now() < deadline) await sleep(20);
-        expect(up.open(), "upstream connections still open").toBe(0);
-      });
+      adapter(
+        `${count} HEAD requests to a route that streams an endless upstream's body leave no upstream connection open`,
+        async () => {
+          const proxied = `/sec/proxy-stream?to=${encodeURIComponent(new URL("/endless", up.url).href)}`;
+          for (let i = 0; i < count; i++) {
+            const response = await fetch(ctx.url(proxied), { method: "HEAD" });
+            expect(response.status).toBe(200);
+            await response.arrayBuffer();
+          }
+          const deadline = Date.now() + 3_000;
+          while (up.open() > 0 && Date.now() < deadline) await sleep(20);
+          expect(up.open(), "upstream connections still open").toBe(0);
+        },
+      );
 
       test.skipIf(host.cannot?.files !== undefined || server !== undefined)(
         `${count} HEAD requests to streamingResponse(fs.createReadStream(file)) leave no file descriptor open` +
@@ -230,11 +275,14 @@ export function security(ctx: SuiteContext): void {
       });
     }
 
-    test.each(["127.0.0.1:1234", "[::1]:8080", "example.com", "xn--nave-6pa.example"])("a valid Host header of %j reaches the handler", async (value) => {
-      const { responses } = await exchange(ctx.url("/"), rawRequest("/sec/echo-url", { host: value, connection: "close" }));
-      expect(responses[0]?.status).toBe(200);
-      expect(new URL(responses[0]!.body.toString()).pathname).toBe("/sec/echo-url");
-    });
+    test.each(["127.0.0.1:1234", "[::1]:8080", "example.com", "xn--nave-6pa.example"])(
+      "a valid Host header of %j reaches the handler",
+      async (value) => {
+        const { responses } = await exchange(ctx.url("/"), rawRequest("/sec/echo-url", { host: value, connection: "close" }));
+        expect(responses[0]?.status).toBe(200);
+        expect(new URL(responses[0]!.body.toString()).pathname).toBe("/sec/echo-url");
+      },
+    );
 
     test.each([
       ["4 KiB", "yielded back to back", 4096, ""],
@@ -242,7 +290,9 @@ export function security(ctx: SuiteContext): void {
       ["64 KiB", "yielded back to back", 65_536, ""],
     ])("a producer that reuses one %s buffer for every chunk (%s) arrives byte for byte", async (_, __, size, extra) => {
       const blocks = 256;
-      const bytes = new Uint8Array(await (await fetch(ctx.url(`/sec/reuse?blocks=${blocks}&size=${size}${extra}`))).arrayBuffer());
+      const bytes = new Uint8Array(
+        await (await fetch(ctx.url(`/sec/reuse?blocks=${blocks}&size=${size}${extra}`))).arrayBuffer(),
+      );
       expect(bytes.byteLength).toBe(blocks * size);
       let wrong = 0;
       for (let i = 0; i < bytes.byteLength; i++) if (bytes[i] !== reuseByte(Math.floor(i / size), i % size)) wrong++;
@@ -281,16 +331,21 @@ export function security(ctx: SuiteContext): void {
     });
 
     const http10 = "behind HTTP/1.0 a producer error ends the connection with a reset, never a FIN that reads as a complete body";
-    known("reset", http10, async () => {
-      const { responses, ended } = await exchange(ctx.url("/"), rawRequest("/throw", { host: "x" }, "GET", "1.0"));
-      expect(ended, "the connection ends with a reset").toBe("reset");
-      // A reset may overtake bytes the client has not read yet: what arrived is a prefix.
-      const first = responses[0];
-      if (first) {
-        expect(first.complete).toBe(false);
-        expect("part one\npart two\n".startsWith(first.body.toString()), first.body.toString()).toBe(true);
-      }
-    }, "adapter");
+    known(
+      "reset",
+      http10,
+      async () => {
+        const { responses, ended } = await exchange(ctx.url("/"), rawRequest("/throw", { host: "x" }, "GET", "1.0"));
+        expect(ended, "the connection ends with a reset").toBe("reset");
+        // A reset may overtake bytes the client has not read yet: what arrived is a prefix.
+        const first = responses[0];
+        if (first) {
+          expect(first.complete).toBe(false);
+          expect("part one\npart two\n".startsWith(first.body.toString()), first.body.toString()).toBe(true);
+        }
+      },
+      "adapter",
+    );
 
     test("a handler returning an object that passes instanceof Response but is not one gets a 500, and the host keeps serving", async () => {
       const { responses } = await exchange(ctx.url("/"), rawRequest("/sec/fake-response", { host: "x", connection: "close" }));

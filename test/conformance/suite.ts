@@ -311,14 +311,18 @@ export function conformance(host: Host): void {
         ["bytes=20000000-29999999", 20_000_000, 30_000_000],
         ["bytes=-1000000", FILE_SIZE - 1_000_000, FILE_SIZE],
         [`bytes=${FILE_SIZE - 10}-`, FILE_SIZE - 10, FILE_SIZE],
-      ])("the range %s is 206 with exactly those bytes", async (range, start, end) => {
-        const response = await fetch(fileUrl(), { headers: { range } });
-        expect(response.status).toBe(206);
-        expect(response.headers.get("content-range")).toBe(`bytes ${start}-${end - 1}/${FILE_SIZE}`);
-        const { sha, bytes } = await shaOf(response);
-        expect(bytes).toBe(end - start);
-        expect(sha).toBe(file.sha(start, end));
-      }, 30_000);
+      ])(
+        "the range %s is 206 with exactly those bytes",
+        async (range, start, end) => {
+          const response = await fetch(fileUrl(), { headers: { range } });
+          expect(response.status).toBe(206);
+          expect(response.headers.get("content-range")).toBe(`bytes ${start}-${end - 1}/${FILE_SIZE}`);
+          const { sha, bytes } = await shaOf(response);
+          expect(bytes).toBe(end - start);
+          expect(sha).toBe(file.sha(start, end));
+        },
+        30_000,
+      );
 
       test("an unsatisfiable range is 416 with Content-Range: bytes */SIZE", async () => {
         const response = await fetch(fileUrl(), { headers: { range: `bytes=${FILE_SIZE}-` } });
@@ -359,7 +363,10 @@ export function conformance(host: Host): void {
       async () => {
         const name = key();
         const computing = key();
-        const pending = fetch(url(`/polish/computing?key=${computing}`)).then((r) => r.status, () => "cut off");
+        const pending = fetch(url(`/polish/computing?key=${computing}`)).then(
+          (r) => r.status,
+          () => "cut off",
+        );
         // Two byte streams and an endless SSE stream with keep-alive, all open at once.
         const paths = [`/endless?key=${name}`, `/endless?key=${name}`, `/sse-idle?key=${name}&keepAlive=50`];
         const readers = await Promise.all(

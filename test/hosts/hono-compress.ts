@@ -22,8 +22,12 @@ function gated<T>(key: string, first: T, second: T) {
 
 const app = new Hono();
 app.use(compress());
-app.get("/html", (c) => htmlResponse(gated(c.req.query("key") ?? "", "<p>first</p>", "<p>second</p>"), { signal: c.req.raw.signal }));
-app.get("/ndjson", (c) => ndjsonResponse(gated(c.req.query("key") ?? "", { part: "first" }, { part: "second" }), { signal: c.req.raw.signal }));
+app.get("/html", (c) =>
+  htmlResponse(gated(c.req.query("key") ?? "", "<p>first</p>", "<p>second</p>"), { signal: c.req.raw.signal }),
+);
+app.get("/ndjson", (c) =>
+  ndjsonResponse(gated(c.req.query("key") ?? "", { part: "first" }, { part: "second" }), { signal: c.req.raw.signal }),
+);
 app.get("/release", (c) => {
   released.add(c.req.query("key") ?? "");
   return c.text("released");

@@ -171,7 +171,14 @@ export const workerd: Host = {
     };
     const mf = new Miniflare({
       // quiet: workerd's own output (it logs every errored body) is kept, not shown.
-      ...(options.quiet ? { handleRuntimeStdio: (out: NodeJS.ReadableStream, err: NodeJS.ReadableStream) => (keep(out), keep(err)) } : {}),
+      ...(options.quiet
+        ? {
+            handleRuntimeStdio: (out: NodeJS.ReadableStream, err: NodeJS.ReadableStream) => {
+              keep(out);
+              keep(err);
+            },
+          }
+        : {}),
       modules: true,
       modulesRoot: `${root}dist`,
       modulesRules: [{ type: "ESModule", include: ["**/*.js"] }], // the build is ESM throughout

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { node, type RunningHost } from "../hosts/hosts.ts";
-import { HttpClient, median, MiB, KiB, pool, request } from "../_support/http-client.ts";
+import { type HttpClient, median, MiB, KiB, pool, request } from "../_support/http-client.ts";
 import { eventually, sleep } from "../_support/time.ts";
 import type { StressState, StressStats } from "../fixture/stress-routes.ts";
 import { figures } from "./scenarios.ts";
@@ -62,7 +62,12 @@ describe(`${STREAMS.toLocaleString("en")} concurrent SSE streams on node`, () =>
     heldMs = Date.now() - allOpen;
     held = await json<StressState>("/stress/state?gc=1");
     for (const { client } of clients) client.close();
-    after = await eventually(() => json<StressStats>(`/stress/stats?key=${key}`), (s) => s.finallies === s.started, 30_000, 250);
+    after = await eventually(
+      () => json<StressStats>(`/stress/stats?key=${key}`),
+      (s) => s.finallies === s.started,
+      30_000,
+      250,
+    );
     openAfter = await json<StressState>("/stress/state");
   }, 180_000);
   afterAll(async () => {

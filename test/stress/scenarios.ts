@@ -10,12 +10,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Host, RunningHost } from "../hosts/hosts.ts";
 import { CASES, type Expected, type Outcome } from "../fixture/battery.ts";
-import { HttpClient, KiB, median, MiB, pool, random, rawExchange, request, serverSockets } from "../_support/http-client.ts";
+import { type HttpClient, KiB, median, MiB, pool, random, rawExchange, request, serverSockets } from "../_support/http-client.ts";
 import { eventually, sleep } from "../_support/time.ts";
 import { BLOB_SIZE, patternByte, type StressState, type StressStats } from "../fixture/stress-routes.ts";
 import { smallWindowGet } from "../_support/small-window.ts";
 
-export const SHUTDOWN_GRACE = 3_000;
+const SHUTDOWN_GRACE = 3_000;
 const WRITE_TIMEOUT = 2_000;
 const STORM = 1_000;
 const STALLED = 50;
@@ -52,7 +52,12 @@ export function stress(host: Host): void {
     };
     const state = (gc = false) => json<StressState>(`/stress/state${gc ? "?gc=1" : ""}`);
     const stats = (key: string, streams = false) => json<StressStats>(`/stress/stats?key=${key}${streams ? "&streams=1" : ""}`);
-    const drained = (key: string, ms = 10_000) => eventually(() => stats(key), (s) => s.finallies === s.started, ms);
+    const drained = (key: string, ms = 10_000) =>
+      eventually(
+        () => stats(key),
+        (s) => s.finallies === s.started,
+        ms,
+      );
     const stderrTail = () => server.stderr?.().slice(-3_000) ?? "";
     const truncateReason = host.cannot?.truncate;
     const closeReason = host.cannot?.close;
@@ -101,12 +106,23 @@ export function stress(host: Host): void {
       beforeAll(async () => {
         await storm(`${key}-warm-up`, 100, 1); // JIT, pools and buffers warm before the baseline
         await drained(`${key}-warm-up`, writeTimeout + 2_000);
-        if (!heapReason) heapBefore = (await eventually(() => state(true), (s) => s.open === 0, 5_000)).heap;
+        if (!heapReason)
+          heapBefore = (
+            await eventually(
+              () => state(true),
+              (s) => s.open === 0,
+              5_000,
+            )
+          ).heap;
         const started = Date.now();
         const leftAt = await storm(key, STORM, 7);
         const ms = Date.now() - started;
         after = await drained(key, writeTimeout + 2_000);
-        openAfter = await eventually(() => state(), (s) => s.open === 0, 2_000);
+        openAfter = await eventually(
+          () => state(),
+          (s) => s.open === 0,
+          2_000,
+        );
         const streams = (await stats(key, true)).streams!;
         latencies = streams.map((stream) =>
           stream.endedAt > 0 ? stream.endedAt - Math.max(leftAt.get(stream.id)!, stream.startedAt) : Number.POSITIVE_INFINITY,
@@ -162,7 +178,11 @@ export function stress(host: Host): void {
             5_000,
             500,
           );
-          figures(host.name, "disconnect storm heap", { beforeMiB: round(heapBefore! / MiB), afterMiB: round(heapAfter / MiB), growthMiB: round((heapAfter - heapBefore!) / MiB, 2) });
+          figures(host.name, "disconnect storm heap", {
+            beforeMiB: round(heapBefore! / MiB),
+            afterMiB: round(heapAfter / MiB),
+            growthMiB: round((heapAfter - heapBefore!) / MiB, 2),
+          });
           expect(heapAfter - heapBefore!).toBeLessThan(10 * MiB);
         },
         20_000,
@@ -216,7 +236,11 @@ export function stress(host: Host): void {
       test("with writeTimeout 0, 50 stalled clients leave their producers bounded (bytes produced per stalled client)", async () => {
         const key = `stalled-${host.name}`;
         const { clients, stalledAt } = stall(key, 0);
-        await eventually(async () => stalledAt.size, (n) => n === STALLED, 10_000);
+        await eventually(
+          async () => stalledAt.size,
+          (n) => n === STALLED,
+          10_000,
+        );
         // Wait for the socket buffers to fill: production stops growing.
         let last = -1;
         const settled = await eventually(
@@ -248,10 +272,18 @@ export function stress(host: Host): void {
 
       test(`with writeTimeout ${WRITE_TIMEOUT} ms, each of 50 stalled streams is ended, its producer's finally run, within writeTimeout + 1 s of its last chunk`, async () => {
         const { clients, stalledAt } = stall(key, WRITE_TIMEOUT);
-        await eventually(async () => stalledAt.size, (n) => n === STALLED, 10_000);
+        await eventually(
+          async () => stalledAt.size,
+          (n) => n === STALLED,
+          10_000,
+        );
         const lastStall = Math.max(...stalledAt.values());
         ended = { clients, stalledAt, lastStall };
-        const after = await eventually(() => stats(key, true), (s) => s.finallies === STALLED, WRITE_TIMEOUT + 3_000);
+        const after = await eventually(
+          () => stats(key, true),
+          (s) => s.finallies === STALLED,
+          WRITE_TIMEOUT + 3_000,
+        );
         const endings = after.streams!.map((stream) => stream.endedAt - stalledAt.get(stream.id)!);
         const waits = after.streams!.map((stream) => stream.endedAt - stream.lastChunkAt);
         figures(host.name, "stalled clients (writeTimeout)", {
@@ -296,7 +328,9 @@ export function stress(host: Host): void {
         async () => {
           expect(ended, "the write-timeout test stalled the clients").toBeDefined();
           for (const client of ended!.clients) client.resume();
-          const outcomes = await Promise.all(ended!.clients.map((client) => Promise.race([client.done, sleep(10_000).then(() => undefined)])));
+          const outcomes = await Promise.all(
+            ended!.clients.map((client) => Promise.race([client.done, sleep(10_000).then(() => undefined)])),
+          );
           expect(outcomes.filter((outcome) => outcome === undefined).length, "clients still waiting after 10 s").toBe(0);
           expect(outcomes.filter((outcome) => outcome!.complete).length, "clean ends").toBe(0);
         },
@@ -321,7 +355,7 @@ export function stress(host: Host): void {
         });
         expect(Math.max(...gaps)).toBeLessThan(1_000);
         // 256 bytes every 20 ms is 12.5 KiB/s; under load, at least half of it.
-        for (const rate of rates) expect(rate).toBeGreaterThan((256 / 0.02) / 2);
+        for (const rate of rates) expect(rate).toBeGreaterThan(256 / 0.02 / 2);
       });
     });
 
@@ -387,7 +421,8 @@ export function stress(host: Host): void {
           bytes: outcomes.map((o) => o.bytes),
           seconds: outcomes.map((o) => round(o.seconds)),
         });
-        for (const outcome of outcomes) expect(outcome).toMatchObject({ status: 200, complete: true, bytes: size, sum, error: null });
+        for (const outcome of outcomes)
+          expect(outcome).toMatchObject({ status: 200, complete: true, bytes: size, sum, error: null });
         // Each 1 MiB took longer to read than writeTimeout: whole chunks would have been cut.
         expect(Math.min(...outcomes.map((o) => o.seconds * 1000))).toBeGreaterThan(SLOW_WRITE_TIMEOUT * 3);
       },
@@ -395,20 +430,26 @@ export function stress(host: Host): void {
     );
 
     const quietGap = host.cannot?.quiet;
-    (quietGap ? test.fails : test)(`streams sluice ends on purpose (20 by timeout, 20 stalled past writeTimeout) write no error to the host's stderr${quietGap ? ` (fails on ${host.name}: ${quietGap})` : ""}`, async () => {
-      const key = `quiet-${host.name}`;
-      const before = server.stderr?.().length ?? 0;
-      const timed = Array.from({ length: 20 }, () => request(server.url, `/stress/sse?key=${key}&every=0&keepAlive=50&timeout=200`));
-      const stalled = Array.from({ length: 20 }, () =>
-        request(server.url, `/stress/flood?key=${key}&writeTimeout=300`, { onBody: (_piece, client) => client.pause() }),
-      );
-      await Promise.all(timed.map((client) => client.done));
-      const after = await drained(key, 5_000);
-      for (const client of stalled) client.close();
-      expect(after).toMatchObject({ started: 40, finallies: 40 });
-      await sleep(200); // what a runtime prints about an ended body comes after it
-      expect(server.stderr?.().slice(before) ?? "").not.toMatch(/Error|\bat /);
-    }, 20_000);
+    (quietGap ? test.fails : test)(
+      `streams sluice ends on purpose (20 by timeout, 20 stalled past writeTimeout) write no error to the host's stderr${quietGap ? ` (fails on ${host.name}: ${quietGap})` : ""}`,
+      async () => {
+        const key = `quiet-${host.name}`;
+        const before = server.stderr?.().length ?? 0;
+        const timed = Array.from({ length: 20 }, () =>
+          request(server.url, `/stress/sse?key=${key}&every=0&keepAlive=50&timeout=200`),
+        );
+        const stalled = Array.from({ length: 20 }, () =>
+          request(server.url, `/stress/flood?key=${key}&writeTimeout=300`, { onBody: (_piece, client) => client.pause() }),
+        );
+        await Promise.all(timed.map((client) => client.done));
+        const after = await drained(key, 5_000);
+        for (const client of stalled) client.close();
+        expect(after).toMatchObject({ started: 40, finallies: 40 });
+        await sleep(200); // what a runtime prints about an ended body comes after it
+        expect(server.stderr?.().slice(before) ?? "").not.toMatch(/Error|\bat /);
+      },
+      20_000,
+    );
 
     describe("errors mid-stream", () => {
       /** `FAILING` streams whose producer throws after a random number of chunks (0..20). */
@@ -419,9 +460,17 @@ export function stress(host: Host): void {
         await pool(FAILING, 200, async () => {
           const at = Math.floor(chance() * 21);
           const every = chance() < 0.5 ? 0 : 1; // 0: chunks ready at once, joined before the throw
-          const client = request(server.url, `/stress/throw?key=${key}&at=${at}&every=${every}${onError ? "&onError=1" : ""}`, { keepBody: true });
+          const client = request(server.url, `/stress/throw?key=${key}&at=${at}&every=${every}${onError ? "&onError=1" : ""}`, {
+            keepBody: true,
+          });
           const outcome = await client.done;
-          results.push({ at, status: outcome.status, complete: outcome.complete, text: client.text, ...(outcome.error ? { error: outcome.error } : {}) });
+          results.push({
+            at,
+            status: outcome.status,
+            complete: outcome.complete,
+            text: client.text,
+            ...(outcome.error ? { error: outcome.error } : {}),
+          });
         });
         return { results, ms: Date.now() - started };
       }
@@ -443,28 +492,36 @@ export function stress(host: Host): void {
             droppedBeforeHeaders: results.filter((r) => r.status === 0).length,
             resets: results.filter((r) => r.error === "ECONNRESET").length,
           });
-          expect(results.filter((r) => r.complete && r.status !== 500), "complete bodies").toEqual([]);
+          expect(
+            results.filter((r) => r.complete && r.status !== 500),
+            "complete bodies",
+          ).toEqual([]);
           // A connection dropped before the status line is an error too (Bun holds the headers until body bytes go out).
-          expect(results.filter((r) => ![0, 200, 500].includes(r.status)), "other statuses").toEqual([]);
-          for (const r of truncated) expect(chunks(r.at).startsWith(r.text), `a truncated body is a prefix of what was sent: ${JSON.stringify(r)}`).toBe(true);
-          expect(results.filter((r) => r.text.includes("failed")), "error text reaching the client").toEqual([]);
+          expect(
+            results.filter((r) => ![0, 200, 500].includes(r.status)),
+            "other statuses",
+          ).toEqual([]);
+          for (const r of truncated)
+            expect(chunks(r.at).startsWith(r.text), `a truncated body is a prefix of what was sent: ${JSON.stringify(r)}`).toBe(
+              true,
+            );
+          expect(
+            results.filter((r) => r.text.includes("failed")),
+            "error text reaching the client",
+          ).toEqual([]);
           expect((await drained(key)).finallies).toBe(FAILING);
         },
         60_000,
       );
 
-      test(
-        "1,000 producers throwing at random points with onError: every client gets the chunks before the throw, then the onError marker",
-        async () => {
-          const key = `throw-marked-${host.name}`;
-          const { results, ms } = await failing(key, true);
-          figures(host.name, "errors mid-stream (onError)", { streams: FAILING, ms });
-          const wrong = results.filter((r) => r.status !== 200 || !r.complete || r.text !== `${chunks(r.at)}[stream failed]\n`);
-          expect(wrong).toEqual([]);
-          expect((await drained(key)).finallies).toBe(FAILING);
-        },
-        60_000,
-      );
+      test("1,000 producers throwing at random points with onError: every client gets the chunks before the throw, then the onError marker", async () => {
+        const key = `throw-marked-${host.name}`;
+        const { results, ms } = await failing(key, true);
+        figures(host.name, "errors mid-stream (onError)", { streams: FAILING, ms });
+        const wrong = results.filter((r) => r.status !== 200 || !r.complete || r.text !== `${chunks(r.at)}[stream failed]\n`);
+        expect(wrong).toEqual([]);
+        expect((await drained(key)).finallies).toBe(FAILING);
+      }, 60_000);
 
       test("after the failures the server process is up and serves the next request whole", async () => {
         if (server.pid !== undefined) expect(() => process.kill(server.pid!, 0), "the host process is alive").not.toThrow();
@@ -507,19 +564,32 @@ export function stress(host: Host): void {
           expect(outcome.status, what).toBe(status);
           expect(client.headers.get("content-range") ?? null, what).toBe(range);
           expect(outcome.bytes, what).toBe(length);
-          if (status === 206) expect([...Buffer.concat(client.body)].every((byte, i) => byte === patternByte(1, 100 + i)), what).toBe(true);
+          if (status === 206)
+            expect(
+              [...Buffer.concat(client.body)].every((byte, i) => byte === patternByte(1, 100 + i)),
+              what,
+            ).toBe(true);
         }
       });
 
       test("a hostile filename reaches the wire as one safe Content-Disposition header", async () => {
-        const names = ["../../etc/passwd", 'a"; filename="evil.exe', "x\r\nSet-Cookie: stolen=1", "..\\..\\boot.ini", "\u0000", "😀 naïve.txt"];
+        const names = [
+          "../../etc/passwd",
+          'a"; filename="evil.exe',
+          "x\r\nSet-Cookie: stolen=1",
+          "..\\..\\boot.ini",
+          "\u0000",
+          "😀 naïve.txt",
+        ];
         for (const name of names) {
           const client = request(server.url, `/stress/blob?name=${encodeURIComponent(name)}`, { method: "HEAD" });
           const outcome = await client.done;
           const header = client.headers.get("content-disposition") ?? "";
           expect(outcome.status, name).toBe(200);
           expect(client.headers.has("set-cookie"), name).toBe(false);
-          expect(header, name).toMatch(/^attachment; filename="[^"\\/\x00-\x1f\x7f]*"(; filename\*=UTF-8''[A-Za-z0-9!#$&+.^_`|~%-]*)?$/);
+          expect(header, name).toMatch(
+            /^attachment; filename="[^"\\/\x00-\x1f\x7f]*"(; filename\*=UTF-8''[A-Za-z0-9!#$&+.^_`|~%-]*)?$/,
+          );
         }
       });
 
@@ -543,7 +613,10 @@ export function stress(host: Host): void {
         const statuses: Record<string, number | "timeout"> = {};
         for (const [name, bytes] of Object.entries(garbage)) statuses[name] = await rawExchange(server.url, bytes);
         figures(host.name, "malformed requests (status, 0 = closed)", statuses);
-        expect(Object.entries(statuses).filter(([, status]) => status === "timeout"), "requests left hanging").toEqual([]);
+        expect(
+          Object.entries(statuses).filter(([, status]) => status === "timeout"),
+          "requests left hanging",
+        ).toEqual([]);
         expect(statuses["//host-like path"], "a path is never taken for a host").toBe(404);
         expect(await (await fetch(url("/text"))).text()).toBe("line 1\nline 2\nline 3\nline 4\nline 5\n");
       });
@@ -551,7 +624,8 @@ export function stress(host: Host): void {
       // Deno and Bun hand on a request.url that new URL() rejects (Deno "http://a b/", Bun "/");
       // the adapters answer it with 400 instead of letting the handler fail. On workerd the
       // request never reaches the Worker: workerd fails to stringify the URL and answers 500.
-      const hostGap = host.name === "workerd" ? "workerd itself answers 500 (invalid hostname) before any Worker code runs" : undefined;
+      const hostGap =
+        host.name === "workerd" ? "workerd itself answers 500 (invalid hostname) before any Worker code runs" : undefined;
       (hostGap ? test.fails : test)(
         `a request whose Host header cannot form a URL gets 400, not a 500 from the handler${hostGap ? ` (fails on workerd: ${hostGap})` : ""}`,
         async () => {
@@ -566,57 +640,54 @@ export function stress(host: Host): void {
     });
 
     // Last: it closes the server.
-    describe.skipIf(closeReason !== undefined)(
-      closeReason ? `shutdown: not on ${host.name}: ${closeReason}` : "shutdown",
-      () => {
-        const key = `shutdown-${host.name}`;
-        const clients: HttpClient[] = [];
-        let closed: Awaited<ReturnType<NonNullable<RunningHost["shutdown"]>>>;
-        let endings: ({ complete: boolean } | undefined)[];
-        let exit: { code: number | null; signal: string | null } | "still running";
+    describe.skipIf(closeReason !== undefined)(closeReason ? `shutdown: not on ${host.name}: ${closeReason}` : "shutdown", () => {
+      const key = `shutdown-${host.name}`;
+      const clients: HttpClient[] = [];
+      let closed: Awaited<ReturnType<NonNullable<RunningHost["shutdown"]>>>;
+      let endings: ({ complete: boolean } | undefined)[];
+      let exit: { code: number | null; signal: string | null } | "still running";
 
-        beforeAll(async () => {
-          await pool(SHUTDOWN_STREAMS, 250, async () => {
-            let first!: () => void;
-            const ready = new Promise<void>((resolve) => (first = resolve));
-            const client = request(server.url, `/stress/sse?key=${key}&every=0&keepAlive=1000`, {
-              onBody: seeing("data: tick 1", first),
-            });
-            void client.done.then(() => first()); // never wait on a client that is already gone
-            clients.push(client);
-            await ready;
+      beforeAll(async () => {
+        await pool(SHUTDOWN_STREAMS, 250, async () => {
+          let first!: () => void;
+          const ready = new Promise<void>((resolve) => (first = resolve));
+          const client = request(server.url, `/stress/sse?key=${key}&every=0&keepAlive=1000`, {
+            onBody: seeing("data: tick 1", first),
           });
-          closed = await server.shutdown!();
-          endings = await Promise.all(clients.map((client) => Promise.race([client.done, sleep(5_000).then(() => undefined)])));
-          exit = await Promise.race([closed.exited, sleep(10_000).then(() => "still running" as const)]);
-        }, 90_000);
-
-        test(`close() with 1,000 open SSE streams resolves within shutdownGrace (${SHUTDOWN_GRACE} ms) and every finally ran`, () => {
-          figures(host.name, "shutdown", { streams: SHUTDOWN_STREAMS, closeMs: closed.ms, ...closed.stress[key] });
-          expect(closed.ms).toBeLessThan(SHUTDOWN_GRACE);
-          expect(closed.stress[key]).toMatchObject({ started: SHUTDOWN_STREAMS, finallies: SHUTDOWN_STREAMS });
+          void client.done.then(() => first()); // never wait on a client that is already gone
+          clients.push(client);
+          await ready;
         });
+        closed = await server.shutdown!();
+        endings = await Promise.all(clients.map((client) => Promise.race([client.done, sleep(5_000).then(() => undefined)])));
+        exit = await Promise.race([closed.exited, sleep(10_000).then(() => "still running" as const)]);
+      }, 90_000);
 
-        test("the shutdown writes no error to the host's stderr", () => {
-          expect(server.stderr?.() ?? "").not.toMatch(/ShutdownError/);
-        });
+      test(`close() with 1,000 open SSE streams resolves within shutdownGrace (${SHUTDOWN_GRACE} ms) and every finally ran`, () => {
+        figures(host.name, "shutdown", { streams: SHUTDOWN_STREAMS, closeMs: closed.ms, ...closed.stress[key] });
+        expect(closed.ms).toBeLessThan(SHUTDOWN_GRACE);
+        expect(closed.stress[key]).toMatchObject({ started: SHUTDOWN_STREAMS, finallies: SHUTDOWN_STREAMS });
+      });
 
-        test("every one of the 1,000 clients sees its stream cut off, never a clean end", () => {
-          expect(endings.filter((ending) => ending === undefined).length, "clients still open 5 s after close()").toBe(0);
-          expect(endings.filter((ending) => ending!.complete).length, "clean ends").toBe(0);
-        });
+      test("the shutdown writes no error to the host's stderr", () => {
+        expect(server.stderr?.() ?? "").not.toMatch(/ShutdownError/);
+      });
 
-        test("after close() the host process exits by itself: nothing is left running", () => {
-          expect(exit, stderrTail()).toEqual({ code: 0, signal: null });
-          expect(() => process.kill(server.pid!, 0), "the process is gone").toThrow();
-        });
-      },
-    );
+      test("every one of the 1,000 clients sees its stream cut off, never a clean end", () => {
+        expect(endings.filter((ending) => ending === undefined).length, "clients still open 5 s after close()").toBe(0);
+        expect(endings.filter((ending) => ending!.complete).length, "clean ends").toBe(0);
+      });
+
+      test("after close() the host process exits by itself: nothing is left running", () => {
+        expect(exit, stderrTail()).toEqual({ code: 0, signal: null });
+        expect(() => process.kill(server.pid!, 0), "the process is gone").toThrow();
+      });
+    });
   });
 }
 
 /** An `onBody` that calls `then` once `text` has arrived (across reads too). */
-export function seeing(text: string, then: () => void): (piece: Uint8Array) => void {
+function seeing(text: string, then: () => void): (piece: Uint8Array) => void {
   let tail = "";
   let seen = false;
   return (piece) => {

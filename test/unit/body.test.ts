@@ -215,7 +215,9 @@ describe("sources", () => {
   });
 
   test("a producer that returns something not iterable errors the body", async () => {
-    await expect(new Response(toStream((() => 5) as never)).text()).rejects.toThrow(/returned by the producer function is a number/);
+    await expect(new Response(toStream((() => 5) as never)).text()).rejects.toThrow(
+      /returned by the producer function is a number/,
+    );
   });
 
   test.each([
@@ -236,7 +238,7 @@ describe("sources", () => {
 
 describe("cancellation", () => {
   function endless() {
-    return tracked(async function* (signal, s) {
+    return tracked(async function* (_signal, s) {
       for (;;) {
         s.produced++;
         yield "tick\n";
@@ -341,6 +343,7 @@ describe("cancellation", () => {
           await sleep(1);
         }
       } finally {
+        // biome-ignore lint/correctness/noUnsafeFinally: the case under test is a finally that throws
         throw new Error("cleanup failed");
       }
     });
@@ -472,11 +475,13 @@ describe("direct reading (the Node adapter's path)", () => {
   });
 
   test("a throwing source rejects the direct read, after the chunks before it", async () => {
-    const direct = controlOf(toStream(async function* () {
-      yield "ok";
-      await sleep(1);
-      throw new Error("direct boom");
-    }))!.takeOver()!;
+    const direct = controlOf(
+      toStream(async function* () {
+        yield "ok";
+        await sleep(1);
+        throw new Error("direct boom");
+      }),
+    )!.takeOver()!;
     expect(decoder.decode((await direct.read())!)).toBe("ok");
     await expect(direct.read()).rejects.toThrow("direct boom");
   });

@@ -91,7 +91,9 @@ describe("every reader", () => {
   });
 
   test.each([readChunks, readLines, readNdjson, readEvents])("%o refuses an error response with its status", async (read) => {
-    const reading = (read as (body: Response) => AsyncIterable<unknown>)(new Response("oops", { status: 503, statusText: "Service Unavailable" }));
+    const reading = (read as (body: Response) => AsyncIterable<unknown>)(
+      new Response("oops", { status: 503, statusText: "Service Unavailable" }),
+    );
     const error = await collect(reading).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ResponseStatusError);
     expect((error as ResponseStatusError).status).toBe(503);

@@ -14,8 +14,14 @@ function counting() {
   const counts = { cancel: 0, return: 0, destroy: 0, next: 0 };
   const stream = new ReadableStream<string>({ pull: (c) => c.enqueue("x"), cancel: () => void counts.cancel++ });
   const iterator: AsyncIterableIterator<string> = {
-    next: async () => (counts.next++, { done: false, value: "x" }),
-    return: async () => (counts.return++, { done: true, value: undefined }),
+    next: async () => {
+      counts.next++;
+      return { done: false, value: "x" };
+    },
+    return: async () => {
+      counts.return++;
+      return { done: true, value: undefined };
+    },
     [Symbol.asyncIterator]: () => iterator,
   };
   // What fs.createReadStream() is: an async iterable holding a file from the moment it is made.
@@ -79,16 +85,21 @@ describe("the producer's memory", () => {
     const bytes = await collect(toStream(reusing(size, 40, wait)));
     expect(bytes.byteLength).toBe(size * 40);
     for (let block = 0; block < 40; block++) {
-      expect(bytes.subarray(block * size, (block + 1) * size).every((byte) => byte === block), `block ${block}`).toBe(true);
+      expect(
+        bytes.subarray(block * size, (block + 1) * size).every((byte) => byte === block),
+        `block ${block}`,
+      ).toBe(true);
     }
   });
 
   test("a direct reader (Node) gets a lone 64 KiB item uncopied, marked lent until its next read", async () => {
     const buffer = new Uint8Array(65_536);
-    const direct = controlOf(toStream(async function* () {
-      yield buffer;
-      yield "text";
-    }))!.takeOver()!;
+    const direct = controlOf(
+      toStream(async function* () {
+        yield buffer;
+        yield "text";
+      }),
+    )!.takeOver()!;
     expect(await direct.read()).toBe(buffer);
     expect(direct.lent).toBe(true);
     expect(decoder.decode((await direct.read())!)).toBe("text");
@@ -103,7 +114,7 @@ describe("large chunks go out in 64 KiB pieces, one per pull", () => {
     const pieces: Uint8Array[] = [];
     for (let read = await reader.read(); !read.done; read = await reader.read()) pieces.push(read.value);
     expect(pieces.map((piece) => piece.byteLength)).toEqual(Array(16).fill(65_536));
-    pieces.forEach((piece, i) => expect(piece.every((byte) => byte === i)).toBe(true));
+    for (const [i, piece] of pieces.entries()) expect(piece.every((byte) => byte === i)).toBe(true);
   });
 
   test("writeTimeout measures a consumer that takes nothing: one that takes a piece every 40 ms of a 1 MiB item is not cut at 300 ms", async () => {

@@ -54,10 +54,13 @@ describe("finishResponse", () => {
     expect(response.headers.get("x-kept")).toBe("1");
   });
 
-  test.each(["compress", "gzip, zstd", "identity"])("a fetched response labelled %j (not all decoded by this runtime's fetch) keeps its headers", (coding) => {
-    const response = finishResponse(fetched({ "content-encoding": coding }), get, NODE);
-    expect(response.headers.get("content-encoding")).toBe(coding);
-  });
+  test.each(["compress", "gzip, zstd", "identity"])(
+    "a fetched response labelled %j (not all decoded by this runtime's fetch) keeps its headers",
+    (coding) => {
+      const response = finishResponse(fetched({ "content-encoding": coding }), get, NODE);
+      expect(response.headers.get("content-encoding")).toBe(coding);
+    },
+  );
 
   test("a constructed response with content-encoding is the caller's own encoding: kept", () => {
     const response = finishResponse(new Response("x", { headers: { "content-encoding": "gzip" } }), get, NODE);

@@ -7,8 +7,7 @@ const MODIFIED = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
 const file = new File([bytes], "data.bin", { type: "application/x-test", lastModified: MODIFIED });
 const ETAG = `W/"${(200_000).toString(16)}-${MODIFIED.toString(16)}"`;
 
-const get = (headers: Record<string, string> = {}, method = "GET") =>
-  new Request("http://x/file", { method, headers });
+const get = (headers: Record<string, string> = {}, method = "GET") => new Request("http://x/file", { method, headers });
 
 async function bodyBytes(response: Response): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
@@ -29,7 +28,10 @@ describe("fileResponse", () => {
   });
 
   test("streams in chunks of at most 64 KiB by default, or chunkSize", async () => {
-    for (const [chunkSize, limit] of [[undefined, 64 * 1024], [8 * 1024, 8 * 1024]] as const) {
+    for (const [chunkSize, limit] of [
+      [undefined, 64 * 1024],
+      [8 * 1024, 8 * 1024],
+    ] as const) {
       const chunks = await readAll(fileResponse(file, chunkSize ? { chunkSize } : {}).body!);
       expect(chunks.length).toBeGreaterThanOrEqual(Math.ceil(200_000 / limit));
       for (const chunk of chunks) expect(chunk.byteLength).toBeLessThanOrEqual(limit);
@@ -172,7 +174,8 @@ describe("fileResponse conditional requests", () => {
 
   test("If-Modified-Since at or after Last-Modified gives 304; before it, or invalid, the file", () => {
     const at = (ms: number | string) =>
-      fileResponse(file, { request: get({ "if-modified-since": typeof ms === "string" ? ms : new Date(ms).toUTCString() }) }).status;
+      fileResponse(file, { request: get({ "if-modified-since": typeof ms === "string" ? ms : new Date(ms).toUTCString() }) })
+        .status;
     expect(at(MODIFIED)).toBe(304); // HTTP dates have whole seconds
     expect(at(MODIFIED + 3_600_000)).toBe(304);
     expect(at(MODIFIED - 3_600_000)).toBe(200);

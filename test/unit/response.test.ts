@@ -1,12 +1,5 @@
 import { describe, expect, test } from "vitest";
-import {
-  handle,
-  htmlResponse,
-  ndjsonResponse,
-  streamingResponse,
-  textResponse,
-  toResponse,
-} from "../../src/index.ts";
+import { handle, htmlResponse, ndjsonResponse, streamingResponse, textResponse, toResponse } from "../../src/index.ts";
 import { sleep, tracked, within } from "./helpers.ts";
 
 describe("streamed responses", () => {
@@ -37,27 +30,36 @@ describe("streamed responses", () => {
     ["textResponse", textResponse],
     ["htmlResponse", htmlResponse],
     ["ndjsonResponse", ndjsonResponse],
-  ])("%s carries cache-control: no-cache, no-transform and x-accel-buffering: no, so proxies and compression middleware pass it through; the caller's win", (_name, make) => {
-    const response = make([]);
-    expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
-    expect(response.headers.get("x-accel-buffering")).toBe("no");
-    const own = make([], { headers: { "cache-control": "private, max-age=5", "x-accel-buffering": "yes" } });
-    expect(own.headers.get("cache-control")).toBe("private, max-age=5");
-    expect(own.headers.get("x-accel-buffering")).toBe("yes");
-  });
+  ])(
+    "%s carries cache-control: no-cache, no-transform and x-accel-buffering: no, so proxies and compression middleware pass it through; the caller's win",
+    (_name, make) => {
+      const response = make([]);
+      expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
+      expect(response.headers.get("x-accel-buffering")).toBe("no");
+      const own = make([], { headers: { "cache-control": "private, max-age=5", "x-accel-buffering": "yes" } });
+      expect(own.headers.get("cache-control")).toBe("private, max-age=5");
+      expect(own.headers.get("x-accel-buffering")).toBe("yes");
+    },
+  );
 
   test("ndjsonResponse's onError may return any JSON value, sent as the last line", async () => {
-    const body = ndjsonResponse(async function* () {
-      yield 1;
-      throw new Error("failed");
-    }, { onError: () => ({ error: "failed", at: [1] }) });
+    const body = ndjsonResponse(
+      async function* () {
+        yield 1;
+        throw new Error("failed");
+      },
+      { onError: () => ({ error: "failed", at: [1] }) },
+    );
     expect(await body.text()).toBe('1\n{"error":"failed","at":[1]}\n');
   });
 
   test("ndjsonResponse's onError returning null sends null: it is a JSON value", async () => {
-    const body = ndjsonResponse(async function* () {
-      throw new Error("failed");
-    }, { onError: () => null });
+    const body = ndjsonResponse(
+      async function* () {
+        throw new Error("failed");
+      },
+      { onError: () => null },
+    );
     expect(await body.text()).toBe("null\n");
   });
 
@@ -119,18 +121,22 @@ describe("toResponse: one test per row of the auto-detection table", () => {
   });
 
   test("an async generator object streams", async () => {
-    const response = toResponse((async function* () {
-      yield "async ";
-      yield "gen";
-    })());
+    const response = toResponse(
+      (async function* () {
+        yield "async ";
+        yield "gen";
+      })(),
+    );
     expect(await response.text()).toBe("async gen");
   });
 
   test("a sync generator object streams, not JSON", async () => {
-    const response = toResponse((function* () {
-      yield "sync ";
-      yield 1;
-    })());
+    const response = toResponse(
+      (function* () {
+        yield "sync ";
+        yield 1;
+      })(),
+    );
     expect(await response.text()).toBe("sync 1");
     expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8");
   });

@@ -57,7 +57,10 @@ const eventItem: fc.Arbitrary<ServerSentEvent> = fc.record(
   {
     data: fc.oneof(text, fc.jsonValue()),
     event: oneLine,
-    id: fc.oneof(oneLine.filter((s) => !s.includes("\0")), fc.integer()),
+    id: fc.oneof(
+      oneLine.filter((s) => !s.includes("\0")),
+      fc.integer(),
+    ),
     retry: fc.nat(),
     comment: text,
   },
@@ -211,30 +214,39 @@ describe("sseResponse", () => {
   });
 
   test("an idle producer gets ': keep-alive' comments while the consumer reads", async () => {
-    const reader = sseResponse(async function* (signal) {
-      yield "start";
-      await untilAborted(signal);
-    }, { keepAlive: 20 }).body!.getReader();
+    const reader = sseResponse(
+      async function* (signal) {
+        yield "start";
+        await untilAborted(signal);
+      },
+      { keepAlive: 20 },
+    ).body!.getReader();
     expect(decoder.decode((await reader.read()).value)).toBe("data: start\n\n");
     for (let i = 0; i < 3; i++) expect(decoder.decode((await reader.read()).value)).toBe(": keep-alive\n\n");
     await reader.cancel();
   });
 
   test("a busy producer gets no keep-alive comments", async () => {
-    const text = await sseResponse(async function* () {
-      for (let i = 0; i < 20; i++) {
-        await sleep(5);
-        yield `${i}`;
-      }
-    }, { keepAlive: 100 }).text();
+    const text = await sseResponse(
+      async function* () {
+        for (let i = 0; i < 20; i++) {
+          await sleep(5);
+          yield `${i}`;
+        }
+      },
+      { keepAlive: 100 },
+    ).text();
     expect(text).not.toContain("keep-alive");
     expect(parse([text]).events).toHaveLength(20);
   });
 
   test("keep-alives do not pile up while the consumer is not reading", async () => {
-    const reader = sseResponse(async function* (signal) {
-      await untilAborted(signal);
-    }, { keepAlive: 30 }).body!.getReader();
+    const reader = sseResponse(
+      async function* (signal) {
+        await untilAborted(signal);
+      },
+      { keepAlive: 30 },
+    ).body!.getReader();
     expect(decoder.decode((await reader.read()).value)).toBe(": keep-alive\n\n");
     await sleep(200); // a stalled client: no pull, so no keep-alive is made
     const asked = Date.now();
@@ -244,10 +256,13 @@ describe("sseResponse", () => {
   });
 
   test("with a highWaterMark, keep-alives wait for the client to read what was sent: at most one is queued behind a client that reads nothing", async () => {
-    const reader = sseResponse(async function* (signal) {
-      yield { data: "first" };
-      await untilAborted(signal);
-    }, { keepAlive: 10, highWaterMark: 4096 }).body!.getReader();
+    const reader = sseResponse(
+      async function* (signal) {
+        yield { data: "first" };
+        await untilAborted(signal);
+      },
+      { keepAlive: 10, highWaterMark: 4096 },
+    ).body!.getReader();
     expect(decoder.decode((await reader.read()).value)).toBe("data: first\n\n");
     await sleep(300); // 30 intervals with nothing read
     let queued = "";
@@ -262,9 +277,12 @@ describe("sseResponse", () => {
 
   test("every keep-alive is bytes of its own: a consumer that overwrites or transfers one leaves the next, and other streams', intact", async () => {
     const idle = () =>
-      sseResponse(async function* (signal) {
-        await untilAborted(signal);
-      }, { keepAlive: 10 }).body!.getReader();
+      sseResponse(
+        async function* (signal) {
+          await untilAborted(signal);
+        },
+        { keepAlive: 10 },
+      ).body!.getReader();
     const [a, b] = [idle(), idle()];
     const first = (await a.read()).value!;
     first.fill(0);
@@ -275,25 +293,34 @@ describe("sseResponse", () => {
   });
 
   test("onError may return an event object, sent as the last event", async () => {
-    const text = await sseResponse(async function* () {
-      yield { data: "one" };
-      throw new Error("failed");
-    }, { onError: () => ({ event: "error", data: { retry: true } }) }).text();
+    const text = await sseResponse(
+      async function* () {
+        yield { data: "one" };
+        throw new Error("failed");
+      },
+      { onError: () => ({ event: "error", data: { retry: true } }) },
+    ).text();
     expect(text).toBe('data: one\n\nevent: error\ndata: {"retry":true}\n\n');
   });
 
   test("onError returning a string sends it as the data of one message, as a yielded string would be", async () => {
-    const text = await sseResponse(async function* () {
-      throw new Error("failed");
-    }, { onError: () => "failed" }).text();
+    const text = await sseResponse(
+      async function* () {
+        throw new Error("failed");
+      },
+      { onError: () => "failed" },
+    ).text();
     expect(text).toBe("data: failed\n\n");
   });
 
   test("keepAlive: false sends none", async () => {
-    const reader = sseResponse(async function* () {
-      await sleep(80);
-      yield "late";
-    }, { keepAlive: false }).body!.getReader();
+    const reader = sseResponse(
+      async function* () {
+        await sleep(80);
+        yield "late";
+      },
+      { keepAlive: false },
+    ).body!.getReader();
     expect(decoder.decode((await reader.read()).value)).toBe("data: late\n\n");
   });
 
@@ -325,9 +352,12 @@ describe("keep-alive memory", () => {
   test("an idle stream's memory does not grow with the number of keep-alives sent", async () => {
     setFlagsFromString("--expose-gc");
     const gc = runInNewContext("gc") as () => void;
-    const reader = sseResponse(async function* (signal) {
-      await untilAborted(signal); // idle for as long as the stream is open
-    }, { keepAlive: 1 }).body!.getReader();
+    const reader = sseResponse(
+      async function* (signal) {
+        await untilAborted(signal); // idle for as long as the stream is open
+      },
+      { keepAlive: 1 },
+    ).body!.getReader();
     const keepAlives = async (count: number) => {
       for (let i = 0; i < count; i++) expect(decoder.decode((await reader.read()).value)).toBe(": keep-alive\n\n");
     };
