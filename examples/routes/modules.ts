@@ -17,7 +17,7 @@ export const EVENTSOURCE_PARSER_URL = "/vendor/eventsource-parser.js";
 export const MAIN_MODULE_URL = "/modules/examples/browser/main.js";
 
 /** /modules/ + a path under dist/, limited to the two folders the browser needs. */
-const MODULE_PATH = /^\/modules\/((?:src|examples\/browser)\/[a-z0-9-]+\.js)$/;
+const MODULE_PATH = /^\/modules\/((?:src|examples\/browser)\/[a-z0-9_-]+\.js)$/;
 
 const require = createRequire(import.meta.url);
 

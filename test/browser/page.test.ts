@@ -4,7 +4,8 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
@@ -17,7 +18,14 @@ import { launchChromium } from "./chromium.ts";
 import { startDemo, type RunningDemo } from "./demo-server.ts";
 import { feedIds, lastId, settledState, stateOf, textOf } from "./panels.ts";
 
-const SCREENSHOT = fileURLToPath(new URL("../../docs/demo.png", import.meta.url));
+/**
+ * Where the screenshot goes: beside the other test output, never over the tracked
+ * docs/demo.png unless asked (`UPDATE_SCREENSHOT=1 npm run test:browser`).
+ */
+const SCREENSHOT =
+  process.env.UPDATE_SCREENSHOT === "1"
+    ? fileURLToPath(new URL("../../docs/demo.png", import.meta.url))
+    : join(tmpdir(), `sluice-demo-${process.pid}.png`);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 let browser: Browser;
@@ -167,7 +175,7 @@ test("when the producer throws, the page shows the lines sent so far and an erro
   );
 });
 
-test("every panel works at once on the default page (screenshot: docs/demo.png)", async () => {
+test("every panel works at once on the default page (screenshot: UPDATE_SCREENSHOT=1 writes docs/demo.png)", async () => {
   await open();
   for (const button of ["#report-start", "#download-start", "#logs-start", "#failure-start"]) await page.click(button);
   await page.waitForFunction(() => (document.getElementById("download-progress") as HTMLProgressElement).value >= 30, null, {
