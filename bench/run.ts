@@ -4,13 +4,16 @@
  * streams); one table per runtime, medians of several runs, ratios to sluice.
  *
  *   npm run bench                       # everything (about 10 minutes)
+ *   npm run bench -- --docs             # everything, and the tables of docs/performance.md
  *   npm run bench -- --quick            # fewer runs, smaller workloads (a smoke test)
  *   npm run bench -- --runtime node --only sse,tiny
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { markdownTable, median, writeSection } from "../tools/sections.ts";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -108,35 +111,87 @@ async function node(script: string, ...rest: string[]): Promise<Record<string, n
   return JSON.parse(stdout.trim().split("\n").pop()!) as Record<string, number>;
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-
 const format = (value: number) =>
   value >= 100_000 ? `${(value / 1000).toFixed(0)}k` : value >= 100 ? value.toFixed(0) : value.toFixed(2);
 
-/** One table: rows of [label, value per variant], and each variant's ratio to sluice. */
-function table(title: string, variants: string[], rows: { label: string; values: number[]; higherIsBetter: boolean }[]) {
-  console.log(`\n${title}`);
-  const header = ["workload", ...variants];
-  const body = rows.map(({ label, values, higherIsBetter }) => [
-    label,
-    ...values.map((value, i) => {
-      if (i === 0 || !Number.isFinite(value)) return format(value);
-      const ratio = higherIsBetter ? values[0]! / value : value / values[0]!;
-      return `${format(value)} (sluice ${ratio.toFixed(2)}x)`;
-    }),
-  ]);
-  const widths = header.map((_, column) => Math.max(...[header, ...body].map((row) => row[column]!.length)));
-  const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(" | ")} |`;
-  console.log(line(header));
-  console.log(`|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`);
-  for (const row of body) console.log(line(row));
+interface Row {
+  label: string;
+  values: number[];
+  higherIsBetter: boolean;
 }
 
-async function bench(runtime: Runtime) {
+/** One runtime's results. */
+interface Result {
+  runtime: string;
+  version: string;
+  variants: string[];
+  rows: Row[];
+}
+
+/** sluice's advantage over variant `i` in `row` (>1: sluice better). */
+const ratio = ({ values, higherIsBetter }: Row, i: number) =>
+  higherIsBetter ? values[0]! / values[i]! : values[i]! / values[0]!;
+
+/** One table: rows of [label, value per variant], and each variant's ratio to sluice. */
+function table({ runtime, version, variants, rows }: Result): string {
+  const body = rows.map((row) => [
+    row.label,
+    ...row.values.map((value, i) =>
+      i === 0 || !Number.isFinite(value) ? format(value) : `${format(value)} (sluice ${ratio(row, i).toFixed(2)}x)`,
+    ),
+  ]);
+  return `**${runtime} (${version})**\n\n${markdownTable(["workload", ...variants], body)}`;
+}
+
+/**
+ * The targets of issue #5, each checked against the run: a ratio of sluice to a variant
+ * on a workload, and the least it may be; p99 latency is "at most 1 ms above" instead.
+ */
+const TARGETS: { runtime: string; workload: string; variant: string; least?: number; withinMs?: number; what: string }[] = [
+  { runtime: "node", workload: "sse", variant: "node-http", least: 2, what: "Node SSE vs a node:http loop" },
+  { runtime: "node", workload: "sse", variant: "hono-streamSSE", least: 4, what: "Node SSE vs Hono streamSSE" },
+  { runtime: "node", workload: "tiny", variant: "node-http", least: 2, what: "Node tiny chunks vs node:http" },
+  { runtime: "node", workload: "bulk", variant: "node-http", least: 0.9, what: "Node bulk vs node:http" },
+  { runtime: "deno", workload: "sse", variant: "pull", least: 2, what: "Deno SSE vs a naive pull" },
+  { runtime: "bun", workload: "sse", variant: "pull", least: 1, what: "Bun SSE vs a naive pull" },
+  { runtime: "bun", workload: "sse", variant: "hono-streamSSE", least: 2, what: "Bun SSE vs Hono streamSSE" },
+  { runtime: "node", workload: "latency p99", variant: "hono-node-pull", withinMs: 1, what: "Node p99 latency vs a naive pull" },
+  { runtime: "deno", workload: "latency p99", variant: "pull", withinMs: 1, what: "Deno p99 latency vs a naive pull" },
+  { runtime: "bun", workload: "latency p99", variant: "pull", withinMs: 1, what: "Bun p99 latency vs a naive pull" },
+  {
+    runtime: "node",
+    workload: "many streams: RSS",
+    variant: "hono-node-pull",
+    least: 2,
+    what: "Node RSS per idle stream vs @hono/node-server (half)",
+  },
+];
+
+/** The targets table of `results` (those the run measured). */
+function targets(results: Result[]): string {
+  const rows: string[][] = [];
+  for (const target of TARGETS) {
+    const result = results.find((r) => r.runtime === target.runtime);
+    const row = result?.rows.find((r) => r.label.startsWith(target.workload));
+    const i = result?.variants.indexOf(target.variant) ?? -1;
+    if (!result || !row || i < 1) continue;
+    if (target.withinMs !== undefined) {
+      const above = row.values[0]! - row.values[i]!;
+      rows.push([
+        target.what,
+        `within ${target.withinMs} ms`,
+        `${format(row.values[0]!)} vs ${format(row.values[i]!)} ms`,
+        above <= target.withinMs ? "yes" : "no",
+      ]);
+    } else {
+      const measured = ratio(row, i);
+      rows.push([target.what, `>= ${target.least}x`, `${measured.toFixed(2)}x`, measured >= target.least! ? "yes" : "no"]);
+    }
+  }
+  return markdownTable(["target (issue #5)", "wanted", "measured", "met"], rows);
+}
+
+async function bench(runtime: Runtime): Promise<Result> {
   const servers = new Map<string, Server>();
   for (const variant of runtime.variants) servers.set(variant, await start(runtime, variant));
   const rows: { label: string; values: number[]; higherIsBetter: boolean }[] = [];
@@ -189,7 +244,9 @@ async function bench(runtime: Runtime) {
     });
     rows.push({ label: `many streams: finally ran`, values: results.map((r) => r.finallies!), higherIsBetter: true });
   }
-  table(`${runtime.name} (${await version(runtime)})`, runtime.variants, rows);
+  const result = { runtime: runtime.name, version: await version(runtime), variants: runtime.variants, rows };
+  console.log(`\n${table(result)}`);
+  return result;
 }
 
 async function version(runtime: Runtime): Promise<string> {
@@ -198,7 +255,21 @@ async function version(runtime: Runtime): Promise<string> {
   return stdout.split("\n")[0]!.trim();
 }
 
-console.log(
-  `sluice benchmarks, ${new Date().toISOString().slice(0, 10)}: ${RUNS} runs each${quick ? " (quick)" : ""}; ratios are sluice's advantage (>1: sluice better)`,
-);
-for (const runtime of runtimes.filter((r) => !runtimesWanted || runtimesWanted.includes(r.name))) await bench(runtime);
+const heading = `sluice benchmarks, ${new Date().toISOString().slice(0, 10)}: ${RUNS} runs each${quick ? " (quick)" : ""}; ratios are sluice's advantage (>1: sluice better)`;
+console.log(heading);
+const results: Result[] = [];
+for (const runtime of runtimes.filter((r) => !runtimesWanted || runtimesWanted.includes(r.name)))
+  results.push(await bench(runtime));
+console.log(`\n${targets(results)}`);
+if (flag("docs")) {
+  if (quick || only || runtimesWanted)
+    throw new Error("--docs writes the full tables: run it without --quick, --only or --runtime.");
+  const content = [`${heading}. Each cell is the median of ${RUNS} runs.`, ...results.map(table), targets(results)].join("\n\n");
+  writeSection(`${root}docs/performance.md`, "bench", content, "npm run bench -- --docs");
+  mkdirSync(`${root}docs/data`, { recursive: true });
+  writeFileSync(
+    `${root}docs/data/bench.json`,
+    JSON.stringify({ date: new Date().toISOString(), runs: RUNS, results }, null, 2) + "\n",
+  );
+  console.log("\ndocs/performance.md and docs/data/bench.json written");
+}

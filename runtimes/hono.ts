@@ -6,6 +6,7 @@
  */
 import type { Context } from "hono";
 import { describe } from "../src/_messages.ts";
+import { headersOnly } from "../src/_kit/exchange.ts";
 import { toResponse } from "../src/response.ts";
 
 /**
@@ -29,11 +30,7 @@ export function handle<C extends Context = Context>(fn: (c: C) => unknown): (c: 
   }
   return async (c) => {
     const response = toResponse(await fn(c), { signal: c.req.raw.signal });
-    if (c.req.method === "HEAD" && response.body !== null) {
-      // Hono answers HEAD with the GET route and drops the body unread; stop its producer.
-      response.body.cancel(new Error("sluice: a HEAD response has no body")).catch(() => {});
-      return new Response(null, response);
-    }
-    return response;
+    // Hono answers HEAD with the GET route and drops the body unread: stop its producer.
+    return c.req.method === "HEAD" ? headersOnly(response) : response;
   };
 }

@@ -144,15 +144,21 @@ export function finishResponse(value: unknown, request: Request, traits: Runtime
       headers.delete("content-length");
       response = new Response(body, { status: response.status, statusText: response.statusText, headers });
     }
-    if (body !== null && request.method === "HEAD") {
-      body.cancel(new Error("sluice: a HEAD response has no body")).catch(() => {});
-      return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
-    }
-    return response;
+    return request.method === "HEAD" ? headersOnly(response) : response;
   } catch (error) {
     console.error("sluice: the handler's response could not be sent, so a 500 was sent instead:", error);
     return internalError();
   }
+}
+
+/**
+ * `response` without its body, which is cancelled unread so its source is let go: the
+ * answer to a HEAD request (a server, or Hono, would otherwise read it or drop it unread).
+ */
+export function headersOnly(response: Response): Response {
+  if (response.body === null) return response;
+  response.body.cancel(new Error("sluice: a HEAD response has no body")).catch(() => {});
+  return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 /** A control character (but HTAB) in a field value (RFC 9110 §5.5); `Headers` refuses only NUL, CR and LF. */

@@ -8,7 +8,7 @@ import { node, type RunningHost } from "../hosts/hosts.ts";
 import { type HttpClient, median, MiB, KiB, pool, request } from "../_support/http-client.ts";
 import { eventually, sleep } from "../_support/time.ts";
 import type { StressState, StressStats } from "../fixture/stress-routes.ts";
-import { figures } from "./scenarios.ts";
+import { figures } from "./figures.ts";
 
 const STREAMS = 10_000;
 const HOLD_MS = 30_000;

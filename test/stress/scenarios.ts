@@ -14,6 +14,7 @@ import { type HttpClient, KiB, median, MiB, pool, random, rawExchange, request, 
 import { eventually, sleep } from "../_support/time.ts";
 import { BLOB_SIZE, patternByte, type StressState, type StressStats } from "../fixture/stress-routes.ts";
 import { smallWindowGet } from "../_support/small-window.ts";
+import { figures } from "./figures.ts";
 
 const SHUTDOWN_GRACE = 3_000;
 const WRITE_TIMEOUT = 2_000;
@@ -23,11 +24,6 @@ const SLOW = 50;
 const SLOW_BYTES = 20 * KiB; // 1 KiB/s for 20 s
 const FAILING = 1_000;
 const SHUTDOWN_STREAMS = 1_000;
-
-/** Writes a figures line for README's "Reliability". */
-export function figures(host: string, scenario: string, values: Record<string, unknown>): void {
-  console.log(`[figures] ${host} ${scenario}: ${JSON.stringify(values)}`);
-}
 
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
@@ -137,6 +133,7 @@ export function stress(host: Host): void {
           medianLeaveToFinallyMs: median(latencies),
           maxLeaveToFinallyMs: Math.max(...latencies),
           over2s: latencies.filter((latency) => latency > 2_000).length,
+          openAfter: openAfter.open,
         });
       }, 120_000);
 
@@ -446,7 +443,12 @@ export function stress(host: Host): void {
         for (const client of stalled) client.close();
         expect(after).toMatchObject({ started: 40, finallies: 40 });
         await sleep(200); // what a runtime prints about an ended body comes after it
-        expect(server.stderr?.().slice(before) ?? "").not.toMatch(/Error|\bat /);
+        const printed = server.stderr?.().slice(before) ?? "";
+        figures(host.name, "ended on purpose", {
+          streams: 40,
+          errorLines: printed.split("\n").filter((line) => /Error/.test(line)).length,
+        });
+        expect(printed).not.toMatch(/Error|\bat /);
       },
       20_000,
     );
@@ -491,6 +493,7 @@ export function stress(host: Host): void {
             status500: results.filter((r) => r.status === 500).length,
             droppedBeforeHeaders: results.filter((r) => r.status === 0).length,
             resets: results.filter((r) => r.error === "ECONNRESET").length,
+            complete: results.filter((r) => r.complete && r.status !== 500).length,
           });
           expect(
             results.filter((r) => r.complete && r.status !== 500),
@@ -517,8 +520,8 @@ export function stress(host: Host): void {
       test("1,000 producers throwing at random points with onError: every client gets the chunks before the throw, then the onError marker", async () => {
         const key = `throw-marked-${host.name}`;
         const { results, ms } = await failing(key, true);
-        figures(host.name, "errors mid-stream (onError)", { streams: FAILING, ms });
         const wrong = results.filter((r) => r.status !== 200 || !r.complete || r.text !== `${chunks(r.at)}[stream failed]\n`);
+        figures(host.name, "errors mid-stream (onError)", { streams: FAILING, ms, marked: FAILING - wrong.length });
         expect(wrong).toEqual([]);
         expect((await drained(key)).finallies).toBe(FAILING);
       }, 60_000);
@@ -664,7 +667,14 @@ export function stress(host: Host): void {
       }, 90_000);
 
       test(`close() with 1,000 open SSE streams resolves within shutdownGrace (${SHUTDOWN_GRACE} ms) and every finally ran`, () => {
-        figures(host.name, "shutdown", { streams: SHUTDOWN_STREAMS, closeMs: closed.ms, ...closed.stress[key] });
+        figures(host.name, "shutdown", {
+          streams: SHUTDOWN_STREAMS,
+          closeMs: closed.ms,
+          ...closed.stress[key],
+          cutOff: endings.filter((ending) => ending !== undefined && !ending.complete).length,
+          exitedByItself: typeof exit === "object" && exit.code === 0 ? 1 : 0,
+          shutdownErrorLines: (server.stderr?.() ?? "").split("\n").filter((line) => /ShutdownError/.test(line)).length,
+        });
         expect(closed.ms).toBeLessThan(SHUTDOWN_GRACE);
         expect(closed.stress[key]).toMatchObject({ started: SHUTDOWN_STREAMS, finallies: SHUTDOWN_STREAMS });
       });

@@ -1,0 +1,193 @@
+/**
+ * `npm run docs:reliability`: the tables of docs/reliability.md, from the figures of the
+ * stress runs in dist/figures (each `npm run test:stress` adds one): the median of each
+ * figure over the runs. The figures themselves are copied to docs/data/stress-figures.jsonl.
+ * @module
+ */
+import { readdirSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { markdownTable, median, writeSection } from "./sections.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const dir = join(root, "dist/figures");
+const DOC = join(root, "docs/reliability.md");
+const HOSTS = ["node", "deno", "bun", "workerd"] as const;
+type Host = (typeof HOSTS)[number];
+
+interface Line {
+  host: string;
+  scenario: string;
+  values: Record<string, unknown>;
+}
+
+const runs = readdirSync(dir)
+  .filter((name) => /^stress-.*\.jsonl$/.test(name))
+  .map((name) => ({ name, lines: readFileSync(join(dir, name), "utf8").trim().split("\n").map((line) => JSON.parse(line) as Line) }));
+if (runs.length === 0) throw new Error(`no stress figures in ${dir}: run \`npm run test:stress\` first.`);
+
+/** The median over the runs of `key` of `scenario` on `host`, or undefined where it was not measured. */
+function figure(host: string, scenario: string, key: string): number | undefined {
+  const values = runs.flatMap(({ lines }) =>
+    lines.filter((line) => line.host === host && line.scenario === scenario).map((line) => line.values[key]),
+  );
+  const numbers = values.filter((value): value is number => typeof value === "number");
+  return numbers.length > 0 ? median(numbers) : undefined;
+}
+
+const n = (value: number) => value.toLocaleString("en");
+const ms = (value: number) => (value >= 1_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`);
+
+/** A row: its label, and per host a cell made from that host's figures (undefined → `missing`). */
+interface Row {
+  label: string;
+  cell: (host: Host) => string | undefined;
+  missing?: Partial<Record<Host, string>>;
+}
+
+const get = (host: Host, scenario: string, key: string) => figure(host, scenario, key);
+const rows: Row[] = [
+  {
+    label: "**Disconnect storm**: 1,000 clients (99 leave before the headers, 459 with a FIN, 442 with a RST, at a random byte of an SSE or byte stream): producers whose `finally` ran",
+    cell: (h) => {
+      const [finallies, started] = [get(h, "disconnect storm", "finallies"), get(h, "disconnect storm", "started")];
+      return finallies === undefined || started === undefined ? undefined : `${n(finallies)} / ${n(started)}`;
+    },
+  },
+  { label: "open streams after the storm", cell: (h) => get(h, "disconnect storm", "openAfter")?.toString() },
+  {
+    label: "client gone → `finally`, median / max (how many later than 2 s)",
+    cell: (h) => {
+      const [mid, max, late] = ["medianLeaveToFinallyMs", "maxLeaveToFinallyMs", "over2s"].map((k) => get(h, "disconnect storm", k));
+      return mid === undefined || max === undefined || late === undefined ? undefined : `${ms(mid)} / ${ms(max)} (${n(late)})`;
+    },
+  },
+  {
+    label: "heap after GC, growth over the storm",
+    cell: (h) => {
+      const growth = get(h, "disconnect storm heap", "growthMiB");
+      return growth === undefined ? undefined : `+${growth.toFixed(1)} MiB`;
+    },
+    missing: { workerd: "not readable" },
+  },
+  {
+    label: "**Stalled clients** (50, read nothing after the first chunk): bytes produced per client, then production stops",
+    cell: (h) => {
+      const mib = get(h, "stalled clients (writeTimeout 0)", "medianMiBPerClient");
+      return mib === undefined ? undefined : `${mib.toFixed(1)} MiB`;
+    },
+  },
+  {
+    label: "with `writeTimeout: 2000`: last chunk → `finally`, median",
+    cell: (h) => {
+      const value = get(h, "stalled clients (writeTimeout)", "medianLastChunkToFinallyMs");
+      return value === undefined ? undefined : `${n(Math.round(value))} ms`;
+    },
+  },
+  {
+    label: "client's stall → `finally`, median (socket buffers fill first)",
+    cell: (h) => {
+      const value = get(h, "stalled clients (writeTimeout)", "medianStallToFinallyMs");
+      return value === undefined ? undefined : `${n(Math.round(value))} ms`;
+    },
+  },
+  {
+    label: "connections still open 1 s after that",
+    cell: (h) => {
+      const ran = runs.some(({ lines }) => lines.some((l) => l.host === h && l.scenario === "stalled connections after writeTimeout + 1 s"));
+      return ran ? `${get(h, "stalled connections after writeTimeout + 1 s", "ESTABLISHED") ?? 0} / 50` : undefined;
+    },
+  },
+  {
+    label: "10 other streams meanwhile: largest gap between chunks (median of the runs' largest; the same measured at the server), rate",
+    cell: (h) => {
+      const [gap, rate] = [get(h, "flowing beside stalled clients", "maxLargestGapMs"), get(h, "flowing beside stalled clients", "medianKiBPerSecond")];
+      return gap === undefined || rate === undefined ? undefined : `${ms(gap)}, ${rate.toFixed(1)} KiB/s`;
+    },
+  },
+  {
+    label: "**Slow readers**: 50 clients reading 1 KiB/s for 20 s (at most 1 KiB per socket read): every byte, in order",
+    cell: (h) => {
+      const seconds = get(h, "slow readers", "medianSeconds");
+      return seconds === undefined ? undefined : `yes, ${seconds.toFixed(1)} s`;
+    },
+  },
+  {
+    label: "**Small-window readers**: 3 clients with a 4 KiB receive buffer and 1460-byte segments reading 512 KiB/s, `writeTimeout: 1000`: every byte of 2 MiB in 1 MiB chunks / from one reused 64 KiB buffer / as a file in 1 MiB slices, seconds",
+    cell: (h) => {
+      const scenarios = ["small-window readers", "small-window readers&reuse=1&chunk=65536", "small-window readers&file=1"];
+      const seconds = scenarios.map((scenario) => {
+        const values = runs.flatMap(({ lines }) =>
+          lines.filter((l) => l.host === h && l.scenario === scenario).flatMap((l) => l.values.seconds as number[]),
+        );
+        return values.length ? Math.max(...values) : undefined;
+      });
+      return seconds.some((value) => value === undefined) ? undefined : `yes: ${seconds.map((s) => s!.toFixed(1)).join(" / ")}`;
+    },
+  },
+  {
+    label: "**Ended on purpose**: 20 streams past `timeout`, 20 stalled past `writeTimeout`: error lines written to stderr",
+    cell: (h) => get(h, "ended on purpose", "errorLines")?.toString(),
+  },
+  {
+    label: "**Errors mid-stream**: 1,000 producers throwing after 0–20 chunks: complete bodies",
+    cell: (h) => get(h, "errors mid-stream", "complete")?.toString(),
+    missing: { workerd: "— (ends an errored body cleanly: cloudflare/workerd#6818)" },
+  },
+  {
+    label: "how the clients saw the error",
+    cell: (h) => {
+      const [truncated, dropped] = [get(h, "errors mid-stream", "truncated"), get(h, "errors mid-stream", "droppedBeforeHeaders")];
+      if (truncated === undefined || dropped === undefined) return undefined;
+      return dropped > 0 ? `${n(truncated)} truncated, ${n(dropped)} reset before the status line` : `${n(truncated)} truncated`;
+    },
+    missing: { workerd: "—" },
+  },
+  {
+    label: "the same with `onError`: chunks before the throw, then the marker",
+    cell: (h) => {
+      const [marked, streams] = [get(h, "errors mid-stream (onError)", "marked"), get(h, "errors mid-stream (onError)", "streams")];
+      return marked === undefined || streams === undefined ? undefined : `${n(marked)} / ${n(streams)}`;
+    },
+  },
+  {
+    label: "**Shutdown**: `close()` with 1,000 open SSE streams (`shutdownGrace` 3 s)",
+    cell: (h) => {
+      const value = get(h, "shutdown", "closeMs");
+      return value === undefined ? undefined : ms(value);
+    },
+    missing: { workerd: "no `close()`" },
+  },
+  {
+    label: "`finally` ran / clients cut off (never a clean end) / process exits by itself / ShutdownError lines on stderr",
+    cell: (h) => {
+      const keys = ["finallies", "cutOff", "exitedByItself", "shutdownErrorLines"].map((k) => get(h, "shutdown", k));
+      if (keys.some((value) => value === undefined)) return undefined;
+      const [finallies, cut, exited, lines] = keys as number[];
+      return `${n(finallies!)} / ${n(cut!)} / ${exited === 1 ? "yes" : "no"} / ${lines}`;
+    },
+    missing: { workerd: "—" },
+  },
+];
+
+const table = markdownTable(
+  ["", "Node", "Deno", "Bun", "workerd"],
+  rows.map((row) => [row.label, ...HOSTS.map((host) => row.cell(host) ?? row.missing?.[host] ?? "not measured")]),
+);
+
+const many = (key: string) => get("node", "10,000 SSE streams", key);
+const manyText =
+  many("streams") === undefined
+    ? "**Many streams** (Node): not measured in these runs."
+    : `**Many streams** (Node): ${n(many("streams")!)} concurrent SSE streams held for ${many("heldSeconds")} s with \`keepAlive: 5000\`: ` +
+      `every client got its keep-alives (at least ${many("keepAlivesMin")}, median ${many("keepAlivesMedian")}); RSS went from ` +
+      `${many("rssBeforeMiB")!.toFixed(0)} MiB to ${many("rssAfter30sMiB")!.toFixed(0)} MiB, **${many("rssKiBPerStream")!.toFixed(0)} KiB of RSS per open ` +
+      `stream** (${many("heapKiBPerStream")!.toFixed(0)} KiB of it heap).`;
+
+writeSection(DOC, "stress", `Medians over ${runs.length} run${runs.length === 1 ? "" : "s"}.\n\n${table}\n\n${manyText}`, "npm run docs:reliability");
+mkdirSync(join(root, "docs/data"), { recursive: true });
+writeFileSync(
+  join(root, "docs/data/stress-figures.jsonl"),
+  runs.flatMap(({ name, lines }) => lines.map((line) => JSON.stringify({ run: name, ...line }))).join("\n") + "\n",
+);
+console.log(`docs/reliability.md: ${rows.length} rows from ${runs.length} stress runs`);
