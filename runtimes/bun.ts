@@ -20,7 +20,7 @@ import {
 } from "../src/_kit/serve.ts";
 import { controlOf } from "../src/_body.ts";
 import { encodeText } from "../src/_encode.ts";
-import { finishResponse, rejectBadRequest, type RuntimeTraits } from "../src/_kit/exchange.ts";
+import { rejectBadRequest, type RuntimeTraits } from "../src/_kit/exchange.ts";
 import { NotFoundError, StreamAbortError } from "../src/errors.ts";
 import { InFlight } from "../src/_kit/in-flight.ts";
 import type { FileLike } from "../src/file.ts";
@@ -58,7 +58,7 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
       if (bad) return bad;
       const flight = new InFlight(incoming, open);
       incoming.signal.addEventListener("abort", () => flight.clientGone(), { once: true });
-      const response = finishResponse(await flight.handle(handler), flight.request, BUN);
+      const response = await flight.respond(handler, BUN);
       if (response.body !== null) server.timeout(incoming, 0); // a quiet stream must not be cut at 10 s
       const native = natively(response);
       const control = native ? undefined : controlOf(response.body);

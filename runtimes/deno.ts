@@ -8,7 +8,7 @@
  * @module
  */
 import { controlOf } from "../src/_body.ts";
-import { finishResponse, rejectBadRequest, type RuntimeTraits } from "../src/_kit/exchange.ts";
+import { rejectBadRequest, type RuntimeTraits } from "../src/_kit/exchange.ts";
 import { InFlight } from "../src/_kit/in-flight.ts";
 import {
   checkHandler,
@@ -91,7 +91,7 @@ async function answer(handler: FetchHandler, incoming: Request, info: DenoServeI
     () => flight.done(),
   );
   incoming.signal.addEventListener("abort", () => flight.clientGone(), { once: true });
-  const response = finishResponse(await flight.handle(handler), flight.request, DENO);
+  const response = await flight.respond(handler, DENO);
   // A native file or a body from fetch(): Deno sends it without JavaScript, so nothing
   // tells a finished one from one whose client left, and the abort Deno sends after both
   // is not passed on (README, "Deno").

@@ -10,7 +10,7 @@
  */
 import { controlOf } from "../src/_body.ts";
 import { checkHandler } from "../src/_kit/serve.ts";
-import { finishResponse, rejectBadRequest, type RuntimeTraits } from "../src/_kit/exchange.ts";
+import { rejectBadRequest, type RuntimeTraits } from "../src/_kit/exchange.ts";
 import { InFlight } from "../src/_kit/in-flight.ts";
 import type { WorkerContext } from "./_types/workers.ts";
 
@@ -61,7 +61,7 @@ export function worker<Env = unknown>(
       const flight = new InFlight(incoming);
       incoming.signal?.addEventListener("abort", () => flight.clientGone(), { once: true });
       // HEAD: workerd would read (and discard) the body for as long as the connection lasts.
-      const response = finishResponse(await flight.handle((request) => handler(request, env, ctx)), flight.request, WORKERD);
+      const response = await flight.respond((request) => handler(request, env, ctx), WORKERD);
       if (response.body === null) return response;
       const control = controlOf(response.body);
       control?.consumerCopies(); // workerd copies each chunk into its own pipe before it pulls the next

@@ -3,9 +3,9 @@
  * @module
  */
 import { StreamAbortError } from "../../src/errors.ts";
-import type { FetchHandler, OpenResponses } from "../../src/_kit/serve.ts";
+import { disconnectReason, type FetchHandler, type OpenResponses } from "../../src/_kit/serve.ts";
 import { finishResponse, internalError, type RuntimeTraits } from "../../src/_kit/exchange.ts";
-import { hostOf, toWebRequest, whenClosed, type NodeRequest, type NodeResponse } from "./request.ts";
+import { hostOf, sentWhole, toWebRequest, whenClosed, type NodeRequest, type NodeResponse } from "./request.ts";
 import { cutOff, pump, writeHead } from "./response.ts";
 
 /** Node's fetch (undici) decodes these codings and keeps the header (see finishResponse). */
@@ -27,7 +27,10 @@ async function answer(handler: FetchHandler, req: NodeRequest, res: NodeResponse
   // Shutdown aborts request.signal and, through pump(), the body; a handler still
   // computing gets until the grace period ends to notice.
   const ended = open?.add((reason) => client.abort(reason));
-  if (ended) whenClosed(req, res, ended);
+  whenClosed(req, res, () => {
+    ended?.();
+    if (!sentWhole(req, res)) client.abort(disconnectReason()); // the client went away first
+  });
   // Only the body outlives the head: the Request and Response objects can be collected
   // while a long stream is open (it matters with thousands of them).
   const sending = await head(handler, req, res, client);
@@ -52,7 +55,7 @@ async function head(
 ): Promise<{ body: ReadableStream<Uint8Array>; length: number | undefined } | null> {
   let request: Request;
   try {
-    request = toWebRequest(req, res, client, hostOf(req));
+    request = toWebRequest(req, hostOf(req), client.signal);
   } catch {
     // A Host header that is not a host (it would move the path), or a method or URL no Request takes.
     res.writeHead(400, "Bad Request", { "content-type": "text/plain; charset=utf-8" }).end("Bad Request");

@@ -4,7 +4,6 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-import { disconnectReason } from "../../src/_kit/serve.ts";
 import { isValidHost } from "../../src/_kit/exchange.ts";
 
 export type NodeRequest = IncomingMessage | Http2ServerRequest;
@@ -35,11 +34,8 @@ export function hostOf(req: NodeRequest): string {
   return host;
 }
 
-/**
- * Builds the web `Request` of `req` for `host`. `client` is aborted when the client goes
- * away before the response is complete, and only then.
- */
-export function toWebRequest(req: NodeRequest, res: NodeResponse, client: AbortController, host: string): Request {
+/** Builds the web `Request` of `req` for `host`, with `signal` as its signal. */
+export function toWebRequest(req: NodeRequest, host: string, signal: AbortSignal): Request {
   const h2 = req.httpVersionMajor === 2;
   const headers = new Headers();
   const raw = req.rawHeaders;
@@ -53,17 +49,8 @@ export function toWebRequest(req: NodeRequest, res: NodeResponse, client: AbortC
   }
   if (cookie !== undefined) headers.set("cookie", cookie);
 
-  let finished = false;
-  res.once("finish", () => (finished = true));
-  whenClosed(req, res, () => {
-    // HTTP/1 closes after a normal response too, hence `finished`; an HTTP/2 reset leaves
-    // writableFinished true, hence the reset checks.
-    const reset = h2 && ((req as Http2ServerRequest).aborted || ((res as Http2ServerResponse).stream?.rstCode ?? 0) !== 0);
-    if (!finished || reset) client.abort(disconnectReason());
-  });
-
   const method = req.method ?? "GET";
-  const init: RequestInit & { duplex?: "half" } = { method, headers, signal: client.signal };
+  const init: RequestInit & { duplex?: "half" } = { method, headers, signal };
   if (method !== "GET" && method !== "HEAD") {
     init.body = incomingBody(req);
     init.duplex = "half"; // Node's fetch requires it for a streamed request body
@@ -77,16 +64,25 @@ export function toWebRequest(req: NodeRequest, res: NodeResponse, client: AbortC
  * when the connection dies, so that response would look open forever.
  */
 export function whenClosed(req: NodeRequest, res: NodeResponse, closed: () => void): void {
-  let called = false;
+  const socket = req.httpVersionMajor === 2 ? undefined : req.socket;
   const once = () => {
-    if (called) return;
-    called = true;
+    res.off("close", once);
     socket?.off("close", once);
     closed();
   };
-  const socket = req.httpVersionMajor === 2 ? undefined : req.socket;
-  res.once("close", once);
-  socket?.once("close", once);
+  res.on("close", once);
+  socket?.on("close", once);
+}
+
+/**
+ * Whether `res` was sent whole when it closed: HTTP/1 closes after a normal response
+ * too; an HTTP/2 stream the client reset leaves `writableFinished` true, hence the reset
+ * checks.
+ */
+export function sentWhole(req: NodeRequest, res: NodeResponse): boolean {
+  if (req.httpVersionMajor !== 2) return res.writableFinished;
+  const reset = (req as Http2ServerRequest).aborted || ((res as Http2ServerResponse).stream?.rstCode ?? 0) !== 0;
+  return res.writableFinished && !reset;
 }
 
 /**

@@ -6,39 +6,46 @@
 import { disconnectReason, type OpenResponses } from "./serve.ts";
 import { controlOf } from "../_body.ts";
 import type { BodyControl } from "../_contract.ts";
-import { whenBodyEnds } from "./exchange.ts";
+import { finishResponse, whenBodyEnds, type RuntimeTraits } from "./exchange.ts";
 
 /**
- * A request in flight. The handler gets {@link InFlight.request}, whose signal aborts
+ * A request in flight. The handler gets a copy of it whose signal aborts
  * only when the client leaves before the response is complete (a `StreamAbortError` of
  * type `"disconnect"`, on every runtime) or the server shuts down (`"shutdown"`). Until
  * its response has ended, it is one of the server's open responses, so `close()` can
  * abort it and wait for it.
  */
 export class InFlight {
-  readonly request: Request;
+  readonly #incoming: Request;
   readonly #client = new AbortController();
   /** The response was sent whole: an abort the runtime reports after that means nothing. */
   #complete = false;
   #body: BodyControl | undefined;
   #release: (() => void) | undefined;
-  #ended!: () => void;
-  /** Settles once the response is over: its body ended (or was never sent), or the runtime said so. */
-  readonly ended = new Promise<void>((resolve) => (this.#ended = resolve));
+  #over = false;
+  #ended: Promise<void> | undefined;
+  #resolveEnded: (() => void) | undefined;
 
   constructor(incoming: Request, open?: OpenResponses) {
-    this.request = new Request(incoming, { signal: this.#client.signal });
+    this.#incoming = incoming;
     this.#release = open?.add((reason) => this.#abort(reason));
   }
 
-  /** Calls `handler` with {@link InFlight.request}; if it throws, the response is not open (the runtime answers 500). */
-  async handle<R>(handler: (request: Request) => R | Promise<R>): Promise<R> {
+  /**
+   * Calls `handler` with the request (its signal ours) and makes what it returned safe to
+   * send (`finishResponse`). If it throws, the response is not open (the runtime answers
+   * 500). The request is not kept: a long stream holds only what its producer holds.
+   */
+  async respond(handler: (request: Request) => unknown, traits: RuntimeTraits): Promise<Response> {
+    const request = new Request(this.#incoming, { signal: this.#client.signal });
+    let value: unknown;
     try {
-      return await handler(this.request);
+      value = await handler(request);
     } catch (error) {
       this.done();
       throw error;
     }
+    return finishResponse(value, request, traits);
   }
 
   /**
@@ -77,12 +84,22 @@ export class InFlight {
     return response;
   }
 
+  /**
+   * Settles once the response is over: its body ended (or was never sent), or the runtime
+   * said so. Made on first use: only the Workers adapter waits on it.
+   */
+  get ended(): Promise<void> {
+    this.#ended ??= this.#over ? Promise.resolve() : new Promise<void>((resolve) => (this.#resolveEnded = resolve));
+    return this.#ended;
+  }
+
   /** The response is over (or the runtime says so): it is no longer open. */
   done(): void {
     const release = this.#release;
     this.#release = undefined;
     release?.();
-    this.#ended();
+    this.#over = true;
+    this.#resolveEnded?.();
   }
 
   #abort(reason: unknown): void {
