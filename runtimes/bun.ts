@@ -20,7 +20,7 @@ import {
 } from "../src/_kit/serve.ts";
 import { controlOf } from "../src/_body.ts";
 import { encodeText } from "../src/_encode.ts";
-import { rejectBadRequest, type RuntimeTraits } from "../src/_kit/exchange.ts";
+import { rejectBadRequest, withBody, type RuntimeTraits } from "../src/_kit/exchange.ts";
 import { NotFoundError, StreamAbortError } from "../src/errors.ts";
 import { InFlight } from "../src/_kit/in-flight.ts";
 import type { FileLike } from "../src/file.ts";
@@ -115,7 +115,7 @@ function natively(response: Response): Response | undefined {
   const slice = range.file.slice(range.start, range.end);
   if (!(slice instanceof Blob)) return undefined;
   response.body?.cancel().catch(() => {}); // never started: nothing was read
-  return new Response(slice, { status: response.status, statusText: response.statusText, headers: response.headers });
+  return withBody(response, slice);
 }
 
 /**

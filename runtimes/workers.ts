@@ -10,7 +10,7 @@
  */
 import { controlOf } from "../src/_body.ts";
 import { checkHandler } from "../src/_kit/serve.ts";
-import { rejectBadRequest, type RuntimeTraits } from "../src/_kit/exchange.ts";
+import { rejectBadRequest, withBody, type RuntimeTraits } from "../src/_kit/exchange.ts";
 import { InFlight } from "../src/_kit/in-flight.ts";
 import type { WorkerContext } from "./_types/workers.ts";
 
@@ -77,7 +77,7 @@ export function worker<Env = unknown>(
       if (sent.headers.has("content-encoding") || !COMPRESSED.test(type)) return sent;
       const headers = new Headers(sent.headers);
       headers.set("content-encoding", "identity");
-      return new Response(sent.body, { status: sent.status, statusText: sent.statusText, headers });
+      return withBody(sent, sent.body, headers);
     },
   };
 }

@@ -5,27 +5,21 @@
  */
 import type { BodyConfig, BodyControl, FileRange, Settings } from "./_contract.ts";
 import { DirectReader, type Sink } from "./_direct.ts";
-import { Batch, encodeText } from "./_encode.ts";
+import { encodeText } from "./_encode.ts";
+import { joinReady } from "./_join.ts";
 import { StreamAbortError } from "./errors.ts";
+import { IdleWait } from "./_idle.ts";
 import { isThenable, type Cursor, type PreparedSource } from "./_source.ts";
-import { advance, failedStep, type Step } from "./_step.ts";
+import { advance, type Step } from "./_step.ts";
 
 /** Upper bound of one coalesced chunk (UTF-16 units for text, bytes otherwise). */
 const BATCH_BYTES = 16 * 1024;
-/** Upper bound of items in one chunk, so a run of empty items cannot hold a pull forever. */
-const BATCH_ITEMS = 4096;
 /**
  * Most bytes handed over per pull. A larger item goes out in pieces, one per pull, so
  * each pull is a sign of progress: `writeTimeout` then measures a client that takes
  * nothing, not one that reads a large chunk slowly.
  */
 const PIECE_BYTES = 64 * 1024;
-/**
- * Microtask turns a next() may take and still count as "already available". An async
- * generator that yields without awaiting settles in 2, one that awaits a settled promise
- * in 3; anything waiting for I/O or a timer takes a macrotask and is sent without it.
- */
-const READY_TICKS = 4;
 
 /**
  * The engine behind one body: the `ReadableStream`'s underlying source, and the
@@ -64,10 +58,8 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
   #copyLent = true;
   #writeTimer: ReturnType<typeof setTimeout> | undefined;
   #lifeTimer: ReturnType<typeof setTimeout> | undefined;
-  #idleTimer: ReturnType<typeof setTimeout> | undefined;
-  /** The step a keep-alive wait watches, and what wakes that wait when it settles. */
-  #watched: Step<T> | undefined;
-  #wake: (() => void) | undefined;
+  /** Keep-alive waits, for a body that sends keep-alives. */
+  readonly #idle: IdleWait<T> | undefined;
   #endListeners: (() => void)[] | undefined;
   /** The source's `return()` / `cancel()`, once called. */
   #closing: Promise<unknown> | undefined;
@@ -81,6 +73,7 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
     this.#batchBytes = config.join === false ? 0 : BATCH_BYTES;
     this.highWaterMark = settings.highWaterMark;
     this.file = config.file;
+    this.#idle = config.idle ? new IdleWait(config.idle.ms, () => this.#queued()) : undefined;
     this.stream = new ReadableStream<Uint8Array>(
       this,
       this.highWaterMark > 0
@@ -202,84 +195,23 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
     for (;;) {
       const step = this.#pending ?? advance(this.#cursor);
       this.#pending = undefined;
-      if (!step.settled && !(await this.#waitOrIdle(step))) {
+      const arrived = step.settled || (this.#idle ? await this.#idle.wait(step) : await step.promise!.then(() => true));
+      if (!arrived) {
         if (this.#ended) return undefined;
         this.#pending = step;
         return this.#config.idle!.chunk.slice(); // bytes of its own: a consumer may keep or transfer them
       }
       if (this.#ended) return undefined;
-      const batch = await this.#join(step);
+      const joined = await joinReady(step, this.#cursor, this.#config.encode, this.#index, this.#batchBytes, () => this.#ended);
       if (this.#ended) return undefined;
+      this.#index = joined.index;
+      this.#pending = joined.pending;
+      if (joined.done) this.#sourceDone = true;
+      const { batch } = joined;
       const chunk = batch.take();
       this.#lent = batch.borrowed && this.#config.owned !== true && this.#cursor.owned !== true;
       if (chunk !== undefined || this.#sourceDone) return chunk;
     }
-  }
-
-  /** Joins `first` and the items that are ready right after it into one batch. */
-  async #join(first: Step<T>): Promise<Batch> {
-    const batch = new Batch();
-    for (let step = first; ; ) {
-      if (step.failed) {
-        if (batch.count === 0) throw step.error;
-        this.#pending = step; // send what came before it; the next pull reports the error
-        break;
-      }
-      const result = step.result!;
-      if (result.done) {
-        this.#sourceDone = true;
-        break;
-      }
-      try {
-        batch.add(this.#config.encode(result.value, this.#index++));
-      } catch (error) {
-        if (batch.count === 0) throw error;
-        this.#pending = failedStep(error); // send the good items first
-        break;
-      }
-      if (batch.size >= this.#batchBytes || batch.count >= BATCH_ITEMS) break;
-      batch.secure(); // the producer runs again now and may reuse what it yielded
-      step = advance(this.#cursor!);
-      for (let tick = 0; tick < READY_TICKS && !step.settled; tick++) await undefined;
-      if (this.#ended) break;
-      if (!step.settled) {
-        this.#pending = step;
-        break;
-      }
-    }
-    return batch;
-  }
-
-  /**
-   * Waits for `step`, or for the idle interval while nothing is queued for the consumer:
-   * false when the interval came first. With a highWaterMark the stream pulls ahead of
-   * the consumer, so a keep-alive is due only once what was sent has been read; that
-   * bounds them to one behind a client that reads nothing. The step gets one reaction
-   * however many intervals pass: a reaction per keep-alive would pile up on an idle
-   * stream for as long as it stays open.
-   */
-  #waitOrIdle(step: Step<T>): Promise<boolean> {
-    const idle = this.#config.idle;
-    if (!idle) return step.promise!.then(() => true);
-    if (this.#watched !== step) {
-      this.#watched = step;
-      void step.promise!.then(() => this.#wake?.());
-    }
-    return new Promise<boolean>((resolve) => {
-      const arm = () => {
-        this.#idleTimer = setTimeout(() => {
-          if (this.#queued()) return arm();
-          this.#wake = undefined;
-          resolve(false);
-        }, idle.ms);
-      };
-      arm();
-      this.#wake = () => {
-        this.#wake = undefined;
-        clearTimeout(this.#idleTimer);
-        resolve(true);
-      };
-    });
   }
 
   /** Whether bytes sent earlier still wait in the stream's queue, unread. */
@@ -357,8 +289,7 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
   #cleanUp(): void {
     clearTimeout(this.#writeTimer);
     clearTimeout(this.#lifeTimer);
-    clearTimeout(this.#idleTimer);
-    this.#wake = undefined;
+    this.#idle?.clear();
     this.#settings.signal?.removeEventListener("abort", this.#onAbort);
     const listeners = this.#endListeners;
     this.#endListeners = undefined;

@@ -3,6 +3,7 @@
  * @module
  */
 import { controlOf } from "../../src/_body.ts";
+import { withBody } from "../../src/_kit/exchange.ts";
 import { checkPath } from "../../src/_kit/serve.ts";
 import { baseName, typeOf } from "../../src/_kit/mime.ts";
 import { NotFoundError } from "../../src/errors.ts";
@@ -66,7 +67,7 @@ export async function natively(response: Response): Promise<Response | undefined
   if (!range || !(range.file instanceof DenoFile) || range.start !== 0 || range.end !== range.file.size) return undefined;
   const file = await deno().open(range.file.path, { read: true });
   response.body?.cancel().catch(() => {}); // never started: nothing was read
-  return new Response(file.readable, { status: response.status, statusText: response.statusText, headers: response.headers });
+  return withBody(response, file.readable);
 }
 
 /**

@@ -142,13 +142,18 @@ export function finishResponse(value: unknown, request: Request, traits: Runtime
       const headers = new Headers(response.headers);
       headers.delete("content-encoding");
       headers.delete("content-length");
-      response = new Response(body, { status: response.status, statusText: response.statusText, headers });
+      response = withBody(response, body, headers);
     }
     return request.method === "HEAD" ? headersOnly(response) : response;
   } catch (error) {
     console.error("sluice: the handler's response could not be sent, so a 500 was sent instead:", error);
     return internalError();
   }
+}
+
+/** `response`'s status and headers (or `headers`) with another `body`: the one way adapters rebuild a response. */
+export function withBody(response: Response, body: BodyInit | null, headers: HeadersInit = response.headers): Response {
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
 /**
@@ -158,7 +163,7 @@ export function finishResponse(value: unknown, request: Request, traits: Runtime
 export function headersOnly(response: Response): Response {
   if (response.body === null) return response;
   response.body.cancel(new Error("sluice: a HEAD response has no body")).catch(() => {});
-  return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
+  return withBody(response, null);
 }
 
 /** A control character (but HTAB) in a field value (RFC 9110 §5.5); `Headers` refuses only NUL, CR and LF. */
@@ -231,7 +236,7 @@ export function whenBodyEnds(response: Response, ended: (complete: boolean) => v
     },
     { highWaterMark: 0 },
   );
-  return new Response(tracked, { status: response.status, statusText: response.statusText, headers: response.headers });
+  return withBody(response, tracked);
 }
 
 /** Whether `fetch` decoded a body labelled with `codings` (every one of them is one it decodes). */
