@@ -9,6 +9,7 @@ import { encodeText } from "./_encode.ts";
 import { joinReady } from "./_join.ts";
 import { StreamAbortError } from "./errors.ts";
 import { IdleWait } from "./_idle.ts";
+import { unref } from "./_timers.ts";
 import { isThenable, type Cursor, type PreparedSource } from "./_source.ts";
 import { advance, type Step } from "./_step.ts";
 
@@ -61,8 +62,7 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
   /** Keep-alive waits, for a body that sends keep-alives. */
   readonly #idle: IdleWait<T> | undefined;
   #endListeners: (() => void)[] | undefined;
-  /** The source's `return()` / `cancel()`, once called. */
-  #closing: Promise<unknown> | undefined;
+  #closing: Promise<void> | undefined; // the source's return() / cancel(), once called
   readonly #onAbort = () => this.abort(this.#settings.signal!.reason);
 
   /** Makes the body and the stream it feeds (`stream`), whose underlying source it is. */
@@ -168,7 +168,7 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
   }
 
   settled(): Promise<void> {
-    return new Promise<void>((resolve) => this.onEnd(resolve)).then(() => this.#closing?.then(ignore, ignore));
+    return new Promise<void>((resolve) => this.onEnd(resolve)).then(() => this.#closing);
   }
 
   consumerCopies(): void {
@@ -267,7 +267,7 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
     } else if (!this.#sourceDone) {
       try {
         const closing = this.#cursor.close(reason);
-        if (isThenable(closing)) this.#closing = Promise.resolve(closing).then(undefined, ignore);
+        if (isThenable(closing)) this.#closing = Promise.resolve(closing).then(ignore, ignore);
       } catch {
         // A throwing return() is the producer's own failure; the stream is over either way.
       }
@@ -298,12 +298,3 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
 }
 
 function ignore(): void {}
-
-/**
- * Lets a pending sluice timer not keep the process alive where the host supports that
- * (Node, Bun); elsewhere timers are plain numbers and this does nothing.
- */
-function unref<T>(timer: T): T {
-  (timer as { unref?: () => void } | undefined)?.unref?.();
-  return timer;
-}
