@@ -14,6 +14,7 @@ import {
   closer,
   OpenResponses,
   serverUrl,
+  statFailure,
   type FetchHandler,
   type ServeOptions,
   type Server,
@@ -67,7 +68,7 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
         // aborts a request's signal only when its client leaves early, so nothing needs to
         // read it through, and close() waits for it through server.stop().
         flight.done();
-        return flight.sentNatively(native ?? response, false);
+        return native ?? response;
       }
       control.consumerCopies(); // Bun copies each chunk into its own buffers before it pulls the next
       control.onEnd(() => logFailure(control.failure));
@@ -135,9 +136,7 @@ export async function openFile(path: string): Promise<FileLike> {
   try {
     info = await file.stat();
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "ENOENT" || code === "ENOTDIR") throw new NotFoundError(path, { cause: error });
-    throw error;
+    throw statFailure(path, error);
   }
   if (!info.isFile()) throw new NotFoundError(path);
   return {

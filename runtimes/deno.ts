@@ -96,8 +96,8 @@ async function answer(handler: FetchHandler, incoming: Request, info: DenoServeI
   // tells a finished one from one whose client left, and the abort Deno sends after both
   // is not passed on (README, "Deno").
   const native = await natively(response);
-  if (native) return flight.sentNatively(native, true);
-  if (response.url !== "" && controlOf(response.body) === undefined) return flight.sentNatively(response, true);
+  if (native) return flight.sentNatively(native);
+  if (response.url !== "" && controlOf(response.body) === undefined) return flight.sentNatively(response);
   return flight.tracked(response);
 }
 

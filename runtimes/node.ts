@@ -15,6 +15,7 @@ import {
   closer,
   OpenResponses,
   serverUrl,
+  statFailure,
   type FetchHandler,
   type ServeOptions,
   type Server,
@@ -110,10 +111,7 @@ export async function openFile(path: string): Promise<FileLike> {
   try {
     info = await stat(path);
   } catch (error) {
-    if ((error as { code?: string }).code === "ENOENT" || (error as { code?: string }).code === "ENOTDIR") {
-      throw new NotFoundError(path, { cause: error });
-    }
-    throw error;
+    throw statFailure(path, error);
   }
   if (!info.isFile()) throw new NotFoundError(path);
   const blob = await openAsBlob(path);

@@ -70,8 +70,9 @@ export function worker<Env = unknown>(
       // then until its source has finished too (a generator stopped in `await sleep()`
       // returns only when its timer fires), at most SETTLE_MS more.
       // A body from fetch() is piped by workerd itself, with no timer of ours to keep alive.
-      if (!control && response.url !== "") flight.done();
-      const sent = control || response.url === "" ? flight.tracked(response) : flight.sentNatively(response, false);
+      const piped = !control && response.url !== "";
+      if (piped) flight.done();
+      const sent = piped ? response : flight.tracked(response);
       ctx?.waitUntil?.(flight.ended.then(() => (control ? settledWithin(control.settled(), SETTLE_MS) : undefined)));
       const type = sent.headers.get("content-type") ?? "";
       if (sent.headers.has("content-encoding") || !COMPRESSED.test(type)) return sent;

@@ -73,14 +73,14 @@ export class InFlight {
   }
 
   /**
-   * `response` with a body the runtime sends without JavaScript (a file, a `fetch()`
-   * body): reading it through a pass-through would cost that (Deno proxies 40% slower),
-   * so it is not followed; it stays open until the adapter calls {@link InFlight.done}.
-   * `assumeComplete`: whether an abort the runtime reports later is to be ignored, as on
-   * Deno, which aborts after a complete response too.
+   * `response` with a body Deno sends without JavaScript (a file, a `fetch()` body):
+   * reading it through a pass-through would cost that (Deno proxies 40% slower), so it is
+   * not followed, and counts as complete: the abort Deno reports after every response,
+   * complete or not, is not passed on. It stays open until the adapter calls
+   * {@link InFlight.done}.
    */
-  sentNatively(response: Response, assumeComplete: boolean): Response {
-    this.#complete = assumeComplete;
+  sentNatively(response: Response): Response {
+    this.#complete = true;
     return response;
   }
 

@@ -3,7 +3,7 @@
  * streams that a graceful `close()` needs.
  * @module
  */
-import { StreamAbortError } from "../errors.ts";
+import { NotFoundError, StreamAbortError } from "../errors.ts";
 import { checkNonNegative, describe } from "../_messages.ts";
 
 /** A web-standard request handler: the one shape every adapter hosts. */
@@ -150,6 +150,16 @@ export function checkHandler(handler: unknown, shape = "(request) => Response"):
 /** Throws a `TypeError` unless `path` is a string. */
 export function checkPath(path: unknown): asserts path is string {
   if (typeof path !== "string") throw new TypeError(`sluice: openFile() takes a path string, got ${describe(path)}.`);
+}
+
+/**
+ * What a failed `stat()` in `openFile` means, on runtimes with Node's error codes: a
+ * `NotFoundError` when nothing is there (ENOENT, or ENOTDIR: a file named as a
+ * directory), else the error itself.
+ */
+export function statFailure(path: string, error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "ENOENT" || code === "ENOTDIR" ? new NotFoundError(path, { cause: error }) : error;
 }
 
 /**
