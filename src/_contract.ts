@@ -69,8 +69,13 @@ export interface BodyControl {
   takeOver(): DirectReader | undefined;
 }
 
-/** The options of a body whose items are `T`: its `onError` returns one more `T`. */
-export type BodyOptions<T> = Omit<StreamOptions, "onError"> & { onError?: ((error: unknown) => T | void) | undefined };
+/**
+ * The options of a body whose items are `T`: its `onError` returns one more `T`. A field
+ * may be `undefined` (absent), so a caller passes on the fields it was given as they are.
+ */
+export type BodyOptions<T> = { [K in Exclude<keyof StreamOptions, "onError">]?: StreamOptions[K] | undefined } & {
+  onError?: ((error: unknown) => T | void) | undefined;
+};
 
 /** A body's checked options. */
 export interface Settings {

@@ -43,12 +43,7 @@ export function streamed<T>(
   for (const name of FRAMING_HEADERS) headers.delete(name);
   if (!headers.has("content-type")) headers.set("content-type", type);
   for (const [name, value] of Object.entries(STREAM_HEADERS)) if (!headers.has(name)) headers.set(name, value);
-  const options: BodyOptions<T> = {};
-  if (signal !== undefined && signal !== null) options.signal = signal;
-  if (timeout !== undefined) options.timeout = timeout;
-  if (writeTimeout !== undefined) options.writeTimeout = writeTimeout;
-  if (highWaterMark !== undefined) options.highWaterMark = highWaterMark;
-  if (onError !== undefined) options.onError = onError;
+  const options: BodyOptions<T> = { signal: signal ?? undefined, timeout, writeTimeout, highWaterMark, onError };
   const responseInit: ResponseInit = { headers };
   if (status !== undefined) responseInit.status = status;
   if (statusText !== undefined) responseInit.statusText = statusText;

@@ -2,7 +2,7 @@
  * fileResponse: downloads with Range, conditional requests and Content-Disposition.
  * @module
  */
-import { createBody, type BodyOptions } from "./_body.ts";
+import { createBody } from "./_body.ts";
 import { evaluatePreconditions, rangeStillValid, type Validators } from "./_conditional.ts";
 import { contentDisposition } from "./_disposition.ts";
 import { describe, quote } from "./_messages.ts";
@@ -100,24 +100,16 @@ export function fileResponse(file: FileLike, init: FileResponseInit = {}): Respo
   if (range) headers.set("content-range", `bytes ${start}-${end}/${size}`);
   const status = range ? 206 : 200;
   if (method === "HEAD" || length === 0) return new Response(method === "HEAD" ? null : "", { status, headers });
-  const body = createBody(slicesOf(file, start, end + 1, chunkSize), streamOptions(init), {
+  const { timeout, writeTimeout, highWaterMark } = init;
+  const signal = init.signal ?? request?.signal; // a client that leaves stops the reads
+  const options = { signal, timeout, writeTimeout, highWaterMark };
+  const body = createBody(slicesOf(file, start, end + 1, chunkSize), options, {
     encode: (bytes: Uint8Array) => bytes,
     join: false,
     owned: true, // a Blob's stream gives fresh memory for every read
     file: { file, start, end: end + 1 }, // a runtime may send the file itself (Bun, Deno)
   });
   return new Response(body, { status, headers });
-}
-
-/** The body's options: the caller's, with the request's signal unless another was given. */
-function streamOptions(init: FileResponseInit): BodyOptions<Uint8Array> {
-  const { signal = init.request?.signal, timeout, writeTimeout, highWaterMark } = init;
-  const options: BodyOptions<Uint8Array> = {};
-  if (signal) options.signal = signal; // a client that leaves stops the reads
-  if (timeout !== undefined) options.timeout = timeout;
-  if (writeTimeout !== undefined) options.writeTimeout = writeTimeout;
-  if (highWaterMark !== undefined) options.highWaterMark = highWaterMark;
-  return options;
 }
 
 /** A response with no content: 412 or 416. */
