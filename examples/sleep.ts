@@ -1,5 +1,5 @@
 /**
- * The one timer the demo's producers await.
+ * The one timer the demo's producers await (the tests' producers wait on it too).
  * @module
  */
 

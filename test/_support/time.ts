@@ -4,24 +4,14 @@
  * @module
  */
 
+import { sleep as sleepUnlessAborted } from "../../examples/sleep.ts";
+
 /**
  * Resolves after `ms`; with a `signal`, rejects with its reason as soon as it aborts (a
- * producer's wait that stops when its client leaves). The listener is removed either way.
+ * producer's wait that stops when its client leaves): the demo's own `sleep`.
  */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (!signal) return new Promise((resolve) => setTimeout(resolve, ms));
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
+  return signal ? sleepUnlessAborted(ms, signal) : new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Polls `probe` until `check` holds or `ms` pass, every `every` ms; returns the last value either way. */
