@@ -50,6 +50,13 @@ export interface BodyControl {
   /** Calls `listener` once when the body ends in any way (at once if it has). */
   onEnd(listener: () => void): void;
   /**
+   * Calls `listener` when the stream's consumer cancels the body, before its source is
+   * stopped, so an adapter can end it first with a reason of its own: a runtime that
+   * cancels a body only when its client has gone gives a reason of its own making
+   * (Deno's "resource closed"), which must not reach the producer instead of "disconnect".
+   */
+  onCancel(listener: () => void): void;
+  /**
    * Resolves once the body has ended and its source has finished too: a stopped
    * generator's `return()` settles only when it reaches its next `yield` and its
    * `finally` has run, which can be long after the body ended. Never rejects.

@@ -62,6 +62,7 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
   /** Keep-alive waits, for a body that sends keep-alives. */
   readonly #idle: IdleWait<T> | undefined;
   #endListeners: (() => void)[] | undefined;
+  #onCancel: (() => void) | undefined;
   #closing: Promise<void> | undefined; // the source's return() / cancel(), once called
   readonly #onAbort = () => this.abort(this.#settings.signal!.reason);
 
@@ -144,8 +145,9 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
     this.#sink.enqueue(chunk, lent);
   }
 
-  /** The consumer cancelled: stop the source. */
+  /** The consumer cancelled: stop the source (unless the `onCancel` listener ended the body first). */
   cancel(reason: unknown): void {
+    if (!this.#ended) this.#onCancel?.();
     if (!this.#ended) this.#stop(reason);
   }
 
@@ -157,6 +159,10 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
 
   prime(chunk: Uint8Array): void {
     if (this.#cursor === undefined && !this.#ended) this.#ahead = chunk;
+  }
+
+  onCancel(listener: () => void): void {
+    this.#onCancel = listener;
   }
 
   onEnd(listener: () => void): void {

@@ -62,6 +62,10 @@ export class InFlight {
    */
   tracked(response: Response): Response {
     this.#body = controlOf(response.body);
+    // The runtime cancels a body only when its client has gone, and then with a reason
+    // of its own; whichever it does first, cancel or abort the request's signal, the
+    // producer is told the one reason ("disconnect").
+    this.#body?.onCancel(() => this.clientGone());
     return whenBodyEnds(
       response,
       (complete) => {

@@ -1,10 +1,12 @@
 /**
- * What every adapter does to a handler's response before sending it (src/exchange.ts),
- * tested without a server; the conformance suite shows the same on every host.
+ * What every adapter does to a handler's response before sending it (src/_kit/exchange.ts
+ * and src/_kit/in-flight.ts), tested without a server; the conformance suite shows the
+ * same on every host.
  */
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { finishResponse, rejectBadRequest } from "../../src/_kit/exchange.ts";
-import { streamingResponse } from "../../src/index.ts";
+import { InFlight } from "../../src/_kit/in-flight.ts";
+import { StreamAbortError, streamingResponse } from "../../src/index.ts";
 import { sleep } from "./helpers.ts";
 
 const NODE = { decodes: new Set(["gzip", "x-gzip", "deflate", "br"]) };
@@ -84,5 +86,27 @@ describe("rejectBadRequest", () => {
     const request = (host: string) => ({ url: "http://x/", headers: new Headers({ host }) }) as Request;
     expect(rejectBadRequest(request("x/admin?"))?.status).toBe(400);
     expect(rejectBadRequest(request("example.com:8080"))).toBeUndefined();
+  });
+});
+
+describe("InFlight", () => {
+  test("a body the runtime cancels with a reason of its own tells its producer and the handler's signal: disconnect", async () => {
+    const flight = new InFlight(new Request("http://x/"));
+    let producer: unknown;
+    let handlerSignal!: AbortSignal;
+    const response = await flight.respond((request) => {
+      handlerSignal = request.signal;
+      return streamingResponse(async function* (signal) {
+        signal.addEventListener("abort", () => (producer = signal.reason), { once: true });
+        for (;;) yield "tick\n";
+      });
+    }, NODE);
+    const reader = flight.tracked(response).body!.getReader();
+    await reader.read();
+    await reader.cancel(new Error("resource closed")); // as Deno does when its client has gone
+    for (const reason of [producer, handlerSignal.reason]) {
+      expect(reason).toBeInstanceOf(StreamAbortError);
+      expect((reason as StreamAbortError).type).toBe("disconnect");
+    }
   });
 });
