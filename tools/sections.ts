@@ -18,7 +18,7 @@ export function writeSection(path: string, name: string, content: string, comman
   writeFileSync(path, text.slice(0, from) + body + text.slice(to));
 }
 
-/** The median of `values`. */
+/** The median of `values` (NaN for none). */
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);

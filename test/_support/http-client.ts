@@ -266,12 +266,7 @@ export function random(seed: number): () => number {
   };
 }
 
-export function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
+export { median } from "../../tools/sections.ts";
 
 export const MiB = 1024 * 1024;
 export const KiB = 1024;
