@@ -9,11 +9,10 @@
  *   npm run bench -- --runtime node --only sse,tiny
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { markdownTable, median, writeSection } from "../tools/sections.ts";
+import { markdownTable, median, writeData, writeSection } from "../tools/sections.ts";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -32,6 +31,10 @@ const MIB = quick ? 32 : 256;
 const STREAMS = Number(option("streams") ?? (quick ? 1_000 : 10_000));
 const only = option("only")?.split(",");
 const runtimesWanted = option("runtime")?.split(",");
+const docs = flag("docs");
+if (docs && (quick || only || runtimesWanted)) {
+  throw new Error("--docs writes the full tables: run it without --quick, --only or --runtime.");
+}
 
 interface Runtime {
   name: string;
@@ -147,7 +150,10 @@ function table({ runtime, version, variants, rows }: Result): string {
  * The targets of issue #5, each checked against the run: a ratio of sluice to a variant
  * on a workload, and the least it may be; p99 latency is "at most 1 ms above" instead.
  */
-const TARGETS: { runtime: string; workload: string; variant: string; least?: number; withinMs?: number; what: string }[] = [
+const TARGETS: ({ runtime: string; workload: string; variant: string; what: string } & (
+  | { least: number }
+  | { withinMs: number }
+))[] = [
   { runtime: "node", workload: "sse", variant: "node-http", least: 2, what: "Node SSE vs a node:http loop" },
   { runtime: "node", workload: "sse", variant: "hono-streamSSE", least: 4, what: "Node SSE vs Hono streamSSE" },
   { runtime: "node", workload: "tiny", variant: "node-http", least: 2, what: "Node tiny chunks vs node:http" },
@@ -175,7 +181,7 @@ function targets(results: Result[]): string {
     const row = result?.rows.find((r) => r.label.startsWith(target.workload));
     const i = result?.variants.indexOf(target.variant) ?? -1;
     if (!result || !row || i < 1) continue;
-    if (target.withinMs !== undefined) {
+    if ("withinMs" in target) {
       const above = row.values[0]! - row.values[i]!;
       rows.push([
         target.what,
@@ -185,7 +191,7 @@ function targets(results: Result[]): string {
       ]);
     } else {
       const measured = ratio(row, i);
-      rows.push([target.what, `>= ${target.least}x`, `${measured.toFixed(2)}x`, measured >= target.least! ? "yes" : "no"]);
+      rows.push([target.what, `>= ${target.least}x`, `${measured.toFixed(2)}x`, measured >= target.least ? "yes" : "no"]);
     }
   }
   return markdownTable(["target (issue #5)", "wanted", "measured", "met"], rows);
@@ -194,7 +200,7 @@ function targets(results: Result[]): string {
 async function bench(runtime: Runtime): Promise<Result> {
   const servers = new Map<string, Server>();
   for (const variant of runtime.variants) servers.set(variant, await start(runtime, variant));
-  const rows: { label: string; values: number[]; higherIsBetter: boolean }[] = [];
+  const rows: Row[] = [];
   try {
     for (const workload of workloads.filter((w) => !only || only.includes(w.name))) {
       const seconds = new Map<string, number[]>(runtime.variants.map((variant) => [variant, []]));
@@ -260,16 +266,11 @@ console.log(heading);
 const results: Result[] = [];
 for (const runtime of runtimes.filter((r) => !runtimesWanted || runtimesWanted.includes(r.name)))
   results.push(await bench(runtime));
-console.log(`\n${targets(results)}`);
-if (flag("docs")) {
-  if (quick || only || runtimesWanted)
-    throw new Error("--docs writes the full tables: run it without --quick, --only or --runtime.");
-  const content = [`${heading}. Each cell is the median of ${RUNS} runs.`, ...results.map(table), targets(results)].join("\n\n");
+const summary = targets(results);
+console.log(`\n${summary}`);
+if (docs) {
+  const content = [`${heading}. Each cell is the median of ${RUNS} runs.`, ...results.map(table), summary].join("\n\n");
   writeSection(`${root}docs/performance.md`, "bench", content, "npm run bench -- --docs");
-  mkdirSync(`${root}docs/data`, { recursive: true });
-  writeFileSync(
-    `${root}docs/data/bench.json`,
-    JSON.stringify({ date: new Date().toISOString(), runs: RUNS, results }, null, 2) + "\n",
-  );
+  writeData("bench.json", JSON.stringify({ date: new Date().toISOString(), runs: RUNS, results }, null, 2) + "\n");
   console.log("\ndocs/performance.md and docs/data/bench.json written");
 }

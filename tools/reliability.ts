@@ -4,10 +4,10 @@
  * figure over the runs. The figures themselves are copied to docs/data/stress-figures.jsonl.
  * @module
  */
-import { readdirSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { markdownTable, median, writeSection } from "./sections.ts";
+import { markdownTable, median, writeData, writeSection } from "./sections.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const dir = join(root, "dist/figures");
@@ -192,9 +192,8 @@ writeSection(
   `Medians over ${runs.length} run${runs.length === 1 ? "" : "s"}.\n\n${table}\n\n${manyText}`,
   "npm run docs:reliability",
 );
-mkdirSync(join(root, "docs/data"), { recursive: true });
-writeFileSync(
-  join(root, "docs/data/stress-figures.jsonl"),
+writeData(
+  "stress-figures.jsonl",
   runs.flatMap(({ name, lines }) => lines.map((line) => JSON.stringify({ run: name, ...line }))).join("\n") + "\n",
 );
 console.log(`docs/reliability.md: ${rows.length} rows from ${runs.length} stress runs`);

@@ -4,7 +4,11 @@
  * hand, so a figure in the docs is always one that was measured.
  * @module
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+/** docs/data: the raw figures behind the generated sections (from dist/tools/, two levels up). */
+const DATA = fileURLToPath(new URL("../../docs/data/", import.meta.url));
 
 /** Replaces the generated section `name` of the markdown file `path` with `content`. */
 export function writeSection(path: string, name: string, content: string, command: string): void {
@@ -29,4 +33,10 @@ export function median(values: number[]): number {
 export function markdownTable(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/** Writes `text` to `file` in docs/data, the raw figures a generated section was made from. */
+export function writeData(file: string, text: string): void {
+  mkdirSync(DATA, { recursive: true });
+  writeFileSync(DATA + file, text);
 }
