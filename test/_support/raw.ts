@@ -26,17 +26,13 @@ export interface RawExchange {
 export interface RawOptions {
   /** Give up after this many ms. Default 5_000. */
   ms?: number;
-  /** Stop once this many responses are complete. Default: the number of requests. */
-  responses?: number;
-  /** Methods of the requests in order, so HEAD responses are read without a body. */
-  methods?: string[];
 }
 
 /** Sends `requests` (raw text, latin1) back to back on one connection and parses what comes back. */
 export function exchange(url: URL, requests: string | string[], options: RawOptions = {}): Promise<RawExchange> {
   const list = Array.isArray(requests) ? requests : [requests];
-  const wanted = options.responses ?? list.length;
-  const methods = options.methods ?? list.map((text) => text.slice(0, text.indexOf(" ")));
+  const wanted = list.length; // one response per request; stop once all are complete
+  const methods = list.map((text) => text.slice(0, text.indexOf(" "))); // so HEAD responses are read without a body
   return new Promise((resolve) => {
     const started = Date.now();
     const responses: RawResponse[] = [];

@@ -4,10 +4,10 @@
  * honours, so it passes them through instead of holding them for a full block. Shown on
  * Node and Bun, where compress() held htmlResponse and ndjsonResponse back until the end.
  */
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { within } from "../_support/time.ts";
+import { processHost, type RunningHost } from "../hosts/hosts.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const runtimes = {
@@ -16,35 +16,25 @@ const runtimes = {
 } as const;
 
 describe.each(Object.keys(runtimes) as (keyof typeof runtimes)[])("Hono compress() on %s", (runtime) => {
-  let url: URL;
-  let stop: () => void;
+  let running: RunningHost;
   beforeAll(async () => {
     const [command, args] = runtimes[runtime];
-    const child = spawn(command, args, { cwd: root, stdio: ["pipe", "pipe", "inherit"] });
-    stop = () => child.stdin.end();
-    const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout }).once("line", resolve);
-      child.once("exit", (code) => reject(new Error(`the ${runtime} host exited (${code})`)));
-    });
-    url = new URL((JSON.parse(line) as { url: string }).url);
-  }, 20_000);
-  afterAll(() => stop?.());
+    running = await processHost(command, [...args]);
+  }, 30_000);
+  afterAll(() => running?.stop());
 
   let keys = 0;
   test.each(["html", "ndjson"])(
     "a %s stream's first part arrives before its producer is released, uncompressed (no-transform)",
     async (kind) => {
       const key = `${runtime}-${kind}-${++keys}`;
-      const response = await fetch(new URL(`/${kind}?key=${key}`, url), { headers: { "accept-encoding": "gzip, br" } });
+      const response = await fetch(new URL(`/${kind}?key=${key}`, running.url), { headers: { "accept-encoding": "gzip, br" } });
       const reader = response.body!.getReader();
       const decoder = new TextDecoder();
       let text = "";
       const deadline = Date.now() + 3_000;
       while (!text.includes("first") && Date.now() < deadline) {
-        const read = await Promise.race([
-          reader.read(),
-          new Promise<null>((resolve) => setTimeout(() => resolve(null), deadline - Date.now())),
-        ]);
+        const read = await within(reader.read(), deadline - Date.now(), "the first part").catch(() => null);
         if (read === null || read.done) break;
         text += decoder.decode(read.value, { stream: true });
       }
@@ -52,7 +42,7 @@ describe.each(Object.keys(runtimes) as (keyof typeof runtimes)[])("Hono compress
       expect(text).not.toContain("second");
       expect(response.headers.get("content-encoding"), "compress() passed it through as it is").toBeNull();
       expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
-      await fetch(new URL(`/release?key=${key}`, url));
+      await fetch(new URL(`/release?key=${key}`, running.url));
       for (let read = await reader.read(); !read.done; read = await reader.read())
         text += decoder.decode(read.value, { stream: true });
       expect(text).toContain("second");

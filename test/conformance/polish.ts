@@ -12,6 +12,8 @@ import { readEvents, readNdjson } from "../../src/client.ts";
 import { BLOB_MODIFIED, BLOB_SIZE } from "../fixture/stress-routes.ts";
 import type { Ending } from "../fixture/polish-routes.ts";
 import { exchange, rawRequest } from "../_support/raw.ts";
+import { unlessGap } from "../_support/gaps.ts";
+import { eventually } from "../_support/time.ts";
 import type { SuiteContext } from "./suite.ts";
 
 const BEFORE = new Date(BLOB_MODIFIED - 86_400_000).toUTCString();
@@ -124,16 +126,17 @@ export function polish(ctx: SuiteContext): void {
       },
     );
 
-    const server = host.cannot?.server;
-    test.skipIf(server !== undefined)(
-      `when the client leaves, the producer's signal and request.signal both abort with a StreamAbortError of type disconnect (name AbortError)${server ? `: not on ${host.name}: ${server}` : ""}`,
+    unlessGap(
+      host,
+      ["server"],
+      "when the client leaves, the producer's signal and request.signal both abort with a StreamAbortError of type disconnect (name AbortError)",
       async () => {
         const key = ctx.key();
         const client = new AbortController();
         const reader = (await fetch(ctx.url(`/polish/ending?key=${key}`), { signal: client.signal })).body!.getReader();
         await reader.read();
         client.abort();
-        const ending = await ctx.eventually(
+        const ending = await eventually(
           async () => (await (await fetch(ctx.url(`/polish/endings?key=${key}`))).json()) as Ending,
           (e) => e.producer !== undefined && e.request !== undefined,
           3_000,

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { exchange, rawRequest } from "../_support/raw.ts";
-import { sleep } from "../_support/time.ts";
+import { knownGap, unlessGap } from "../_support/gaps.ts";
+import { eventually } from "../_support/time.ts";
 import { reuseByte } from "../fixture/security-routes.ts";
 import type { Gap } from "../hosts/hosts.ts";
 import type { SuiteContext } from "./suite.ts";
@@ -77,19 +78,10 @@ const PATH_IN_HOST = [
 export function security(ctx: SuiteContext): void {
   const { host } = ctx;
   /** A test of what sluice's adapter does to a response: skipped where the server is not one. */
-  const server = host.cannot?.server;
-  const adapter = (name: string, fn: () => Promise<void>) =>
-    test.skipIf(server !== undefined)(server ? `${name}: not on ${host.name}: ${server}` : name, fn);
-  /**
-   * A test that is expected to fail on a host with `gap`, named with the reason; `of`
-   * "adapter" also skips it where the server is not a sluice adapter.
-   */
-  const known = (gap: Gap, name: string, fn: () => Promise<void>, of?: "adapter") => {
-    const reason = host.cannot?.[gap];
-    if (reason) test.fails(`${name} (fails on ${host.name}: ${reason})`, fn);
-    else if (of === "adapter") adapter(name, fn);
-    else test(name, fn);
-  };
+  const adapter = (name: string, fn: () => Promise<void>) => unlessGap(host, ["server"], name, fn);
+  /** A test expected to fail on a host with `gap`; `of` "adapter" also skips it where the server is not a sluice adapter. */
+  const known = (gap: Gap, name: string, fn: () => Promise<void>, of?: "adapter") =>
+    knownGap(host, gap, name, fn, { skipOn: of === "adapter" ? ["server"] : [] });
   describe("security and data integrity", () => {
     let up: Awaited<ReturnType<typeof upstream>>;
     beforeAll(async () => {
@@ -191,7 +183,7 @@ export function security(ctx: SuiteContext): void {
             expect(response.status).toBe(200);
             await response.arrayBuffer();
           }
-          const after = await ctx.eventually(
+          const after = await eventually(
             () => counts(key),
             (c) => c.closed === count,
             2_000,
@@ -206,7 +198,7 @@ export function security(ctx: SuiteContext): void {
             exchange(ctx.url("/"), rawRequest(`/sec/${kind}-source?key=${key}&delay=300`, { host: "x" }), { ms: 50 }),
           );
           await Promise.all(clients); // each gives up after 50 ms and closes its socket
-          const after = await ctx.eventually(
+          const after = await eventually(
             () => counts(key),
             (c) => c.made === 5 && c.closed === 5,
             3_000,
@@ -223,15 +215,19 @@ export function security(ctx: SuiteContext): void {
             expect(response.status).toBe(200);
             await response.arrayBuffer();
           }
-          const deadline = Date.now() + 3_000;
-          while (up.open() > 0 && Date.now() < deadline) await sleep(20);
-          expect(up.open(), "upstream connections still open").toBe(0);
+          const open = await eventually(
+            async () => up.open(),
+            (n) => n === 0,
+            3_000,
+          );
+          expect(open, "upstream connections still open").toBe(0);
         },
       );
 
-      test.skipIf(host.cannot?.files !== undefined || server !== undefined)(
-        `${count} HEAD requests to streamingResponse(fs.createReadStream(file)) leave no file descriptor open` +
-          (host.cannot?.files ? `: not on ${host.name}: ${host.cannot.files}` : server ? `: not on ${host.name}: ${server}` : ""),
+      unlessGap(
+        host,
+        ["files", "server"],
+        `${count} HEAD requests to streamingResponse(fs.createReadStream(file)) leave no file descriptor open`,
         async () => {
           const pid = ctx.running().pid!;
           const path = join(tmpdir(), `sluice-fd-${host.name}-${process.pid}.txt`);
@@ -249,12 +245,7 @@ export function security(ctx: SuiteContext): void {
               expect(response.status).toBe(200);
               await response.arrayBuffer();
             }
-            const deadline = Date.now() + 3_000;
-            let open = await openOnFile();
-            while (open > 0 && Date.now() < deadline) {
-              await sleep(50);
-              open = await openOnFile();
-            }
+            const open = await eventually(openOnFile, (n) => n === 0, 3_000, 50);
             expect(open, "file descriptors still open on the file").toBe(0);
           } finally {
             await rm(path, { force: true });
@@ -305,8 +296,8 @@ export function security(ctx: SuiteContext): void {
       const reader = (await fetch(ctx.url(`/sec/foreign-endless?key=${key}`), { signal: client.signal })).body!.getReader();
       await reader.read();
       client.abort();
-      const state = await ctx.eventually(
-        async () => (await (await fetch(ctx.url(`/sec/aborted?key=${key}`))).json()) as { aborted: boolean },
+      const state = await eventually(
+        async () => (await (await fetch(ctx.url(`/remembered?key=${key}`))).json()) as { aborted: boolean },
         (s) => s.aborted,
         2_000,
       );
@@ -321,7 +312,7 @@ export function security(ctx: SuiteContext): void {
       await reader.read();
       client.abort();
       const left = Date.now();
-      const after = await ctx.eventually(
+      const after = await eventually(
         async () => (await (await fetch(ctx.url(`/sec/counts?key=${key}`))).json()) as { finallies: number },
         (c) => c.finallies === 1,
         3_000,

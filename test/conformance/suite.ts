@@ -55,8 +55,6 @@ export interface SuiteContext {
   url(path: string): URL;
   /** A fresh key for the fixture's per-key counters. */
   key(): string;
-  /** Polls `probe` until `check` holds, for at most `ms`; returns the last value. */
-  eventually<T>(probe: () => Promise<T>, check: (value: T) => boolean, ms: number): Promise<T>;
 }
 
 export function conformance(host: Host): void {
@@ -261,12 +259,11 @@ export function conformance(host: Host): void {
       const reader = (await fetch(url(`/remember-endless?key=${name}`), { signal: client.signal })).body!.getReader();
       await reader.read();
       client.abort();
-      const deadline = Date.now() + 2_000;
-      let state: { aborted: boolean };
-      do {
-        await sleep(20);
-        state = (await (await fetch(url(`/remembered?key=${name}`))).json()) as { aborted: boolean };
-      } while (!state.aborted && Date.now() < deadline);
+      const state = await eventually(
+        async () => (await (await fetch(url(`/remembered?key=${name}`))).json()) as { aborted: boolean },
+        (s) => s.aborted,
+        2_000,
+      );
       expect(state).toEqual({ aborted: true });
     });
 
@@ -350,7 +347,7 @@ export function conformance(host: Host): void {
       });
     });
 
-    const context: SuiteContext = { host, running: () => server, url, key, eventually };
+    const context: SuiteContext = { host, running: () => server, url, key };
     security(context);
     polish(context);
 

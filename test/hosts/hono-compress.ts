@@ -1,13 +1,12 @@
 /**
  * A Hono app behind Hono's own compress() middleware, served by sluice's adapter of the
- * runtime it runs on (Node from the build, Bun from source). Prints {"url"} like every
- * host. Its routes stream HTML and NDJSON whose second part waits until /release.
+ * runtime it runs on (Node from the build, Bun from source), controlled like every host. Its routes stream HTML and NDJSON whose second part waits until /release.
  */
 import { Hono } from "hono";
 import { compress } from "hono/compress";
-import process from "node:process";
 import { htmlResponse, ndjsonResponse } from "../../src/index.ts";
 import { sleep } from "../_support/time.ts";
+import { controlled } from "./control.ts";
 
 const released = new Set<string>();
 
@@ -36,6 +35,4 @@ app.get("/release", (c) => {
 const isBun = "Bun" in globalThis;
 const { serve } = isBun ? await import("../../runtimes/bun.ts") : await import("../../runtimes/node.ts");
 const server = await serve(app.fetch, { port: 0, hostname: "127.0.0.1" });
-process.stdout.write(JSON.stringify({ url: server.url.href }) + "\n");
-process.stdin.resume();
-process.stdin.on("end", () => void server.close().then(() => process.exit(0)));
+controlled(server);

@@ -57,7 +57,7 @@ export interface Host {
 }
 
 /** Starts `command`, waits for its `{"url"}` line, and talks to it over stdin/stdout. */
-async function processHost(command: string, args: string[], options: StartOptions = {}): Promise<RunningHost> {
+export async function processHost(command: string, args: string[], options: StartOptions = {}): Promise<RunningHost> {
   const child = spawn(command, args, {
     cwd: root,
     stdio: ["pipe", "pipe", options.quiet ? "pipe" : "inherit"],

@@ -7,7 +7,7 @@
 import { describe, expect, test } from "vitest";
 import { controlOf } from "../../src/_body.ts";
 import { StreamAbortError, toStream } from "../../src/index.ts";
-import { decoder, sleep, tracked, untilAborted, within } from "./helpers.ts";
+import { decoder, readAll, sleep, tracked, untilAborted, within } from "./helpers.ts";
 
 /** A source that counts what closes it. */
 function counting() {
@@ -110,9 +110,7 @@ describe("the producer's memory", () => {
 describe("large chunks go out in 64 KiB pieces, one per pull", () => {
   test("a 1 MiB item is read as 16 pieces of 64 KiB, in order", async () => {
     const item = new Uint8Array(1024 * 1024).map((_, i) => i >> 16);
-    const reader = toStream([item]).getReader();
-    const pieces: Uint8Array[] = [];
-    for (let read = await reader.read(); !read.done; read = await reader.read()) pieces.push(read.value);
+    const pieces = await readAll(toStream([item]));
     expect(pieces.map((piece) => piece.byteLength)).toEqual(Array(16).fill(65_536));
     for (const [i, piece] of pieces.entries()) expect(piece.every((byte) => byte === i)).toBe(true);
   });
