@@ -16,12 +16,12 @@ import {
   closer,
   OpenResponses,
   serverUrl,
-  shutdownReason,
   type FetchHandler,
   type ServeOptions,
   type Server,
 } from "../src/_kit/serve.ts";
 import { StreamAbortError } from "../src/errors.ts";
+import { shutdownReason } from "../src/_reasons.ts";
 import { natively } from "./_deno/files.ts";
 import { deno, type DenoServeInfo } from "./_types/deno.ts";
 

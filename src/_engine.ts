@@ -7,8 +7,8 @@ import type { BodyConfig, BodyControl, FileRange, Settings } from "./_contract.t
 import { DirectReader, type Sink } from "./_direct.ts";
 import { encodeText } from "./_encode.ts";
 import { joinReady } from "./_join.ts";
-import { StreamAbortError } from "./errors.ts";
 import { IdleWait } from "./_idle.ts";
+import { timeoutReason, writeTimeoutReason } from "./_reasons.ts";
 import { unref } from "./_timers.ts";
 import { isThenable, type Cursor, type PreparedSource } from "./_source.ts";
 import { advance, type Step } from "./_step.ts";
@@ -92,13 +92,7 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
     }
     signal?.addEventListener("abort", this.#onAbort, { once: true });
     if (timeout) {
-      this.#lifeTimer = unref(
-        setTimeout(() => {
-          this.#fail(
-            new StreamAbortError("timeout", `sluice: the stream was open for ${timeout} ms (its timeout) and was ended.`),
-          );
-        }, timeout),
-      );
+      this.#lifeTimer = unref(setTimeout(() => this.#fail(timeoutReason(timeout)), timeout));
     }
   }
 
@@ -123,7 +117,8 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
     if (chunk !== undefined) this.#deliver(chunk, lent);
     if (this.#sourceDone && this.#ahead === undefined) this.#close();
     else if (this.#settings.writeTimeout > 0) {
-      this.#writeTimer = unref(setTimeout(() => this.#onWriteTimeout(), this.#settings.writeTimeout));
+      const ms = this.#settings.writeTimeout;
+      this.#writeTimer = unref(setTimeout(() => this.abort(writeTimeoutReason(ms)), ms));
     }
   }
 
@@ -279,17 +274,6 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
       }
     }
     this.#pending = undefined;
-  }
-
-  #onWriteTimeout(): void {
-    const ms = this.#settings.writeTimeout;
-    this.abort(
-      new StreamAbortError(
-        "write-timeout",
-        `sluice: the consumer read nothing for ${ms} ms (writeTimeout), so the stream was ended. ` +
-          `Raise writeTimeout, or set it to 0 to wait forever.`,
-      ),
-    );
   }
 
   #cleanUp(): void {

@@ -3,7 +3,8 @@
  * @module
  */
 import { StreamAbortError } from "../../src/errors.ts";
-import { disconnectReason, type FetchHandler, type OpenResponses } from "../../src/_kit/serve.ts";
+import type { FetchHandler, OpenResponses } from "../../src/_kit/serve.ts";
+import { disconnectReason } from "../../src/_reasons.ts";
 import { finishResponse, internalError, type RuntimeTraits } from "../../src/_kit/exchange.ts";
 import { hostOf, sentWhole, toWebRequest, whenClosed, type NodeRequest, type NodeResponse } from "./request.ts";
 import { cutOff, pump, writeHead } from "./response.ts";

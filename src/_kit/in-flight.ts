@@ -3,7 +3,8 @@
  * follow it: what its handler's signal means, and when its response stops being open.
  * @module
  */
-import { disconnectReason, type OpenResponses } from "./serve.ts";
+import { disconnectReason } from "../_reasons.ts";
+import type { OpenResponses } from "./serve.ts";
 import { controlOf } from "../_body.ts";
 import type { BodyControl } from "../_contract.ts";
 import { finishResponse, whenBodyEnds, type RuntimeTraits } from "./exchange.ts";

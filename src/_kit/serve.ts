@@ -3,7 +3,8 @@
  * streams that a graceful `close()` needs.
  * @module
  */
-import { NotFoundError, StreamAbortError } from "../errors.ts";
+import { NotFoundError } from "../errors.ts";
+import { shutdownReason } from "../_reasons.ts";
 import { checkNonNegative, describe } from "../_messages.ts";
 
 /** A web-standard request handler: the one shape every adapter hosts. */
@@ -36,16 +37,6 @@ export interface Server {
 
 const DEFAULT_PORT = 8000;
 const DEFAULT_SHUTDOWN_GRACE = 5_000;
-
-/** The reason a handler's signal (and its stream) is aborted with when its client goes away. */
-export function disconnectReason(): StreamAbortError {
-  return new StreamAbortError("disconnect", "sluice: the client went away before the response was complete.");
-}
-
-/** The reason open streams are aborted with when their server closes. */
-export function shutdownReason(): StreamAbortError {
-  return new StreamAbortError("shutdown", "sluice: the server is shutting down; the stream was ended.");
-}
 
 /**
  * The responses a server is sending right now, each with the function that aborts it,
