@@ -5,7 +5,7 @@
  */
 import type { BodyConfig, BodyControl, BodyOptions } from "./_contract.ts";
 import { BodyEngine } from "./_engine.ts";
-import { prepareSource } from "./_source.ts";
+import { prepareSource, type CursorSource } from "./_source.ts";
 import { checkNonNegative, describe } from "./_messages.ts";
 import type { Source } from "./types.ts";
 
@@ -23,7 +23,7 @@ export function controlOf(body: ReadableStream<Uint8Array> | null): BodyControl 
 
 /** A body of `source` with a custom encoder and keep-alive: the engine of every response. */
 export function createBody<T>(
-  source: Source<T>,
+  source: Source<T> | CursorSource<T>,
   options: BodyOptions<T> = {},
   config: BodyConfig<T>,
 ): ReadableStream<Uint8Array> {

@@ -203,14 +203,23 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
         return this.#config.idle!.chunk.slice(); // bytes of its own: a consumer may keep or transfer them
       }
       if (this.#ended) return undefined;
-      const joined = await joinReady(step, this.#cursor, this.#config.encode, this.#index, this.#batchBytes, () => this.#ended);
+      const owned = this.#config.owned === true || this.#cursor.owned === true;
+      const joined = await joinReady(
+        step,
+        this.#cursor,
+        this.#config.encode,
+        this.#index,
+        this.#batchBytes,
+        () => this.#ended,
+        owned,
+      );
       if (this.#ended) return undefined;
       this.#index = joined.index;
       this.#pending = joined.pending;
       if (joined.done) this.#sourceDone = true;
       const { batch } = joined;
       const chunk = batch.take();
-      this.#lent = batch.borrowed && this.#config.owned !== true && this.#cursor.owned !== true;
+      this.#lent = batch.borrowed && !owned;
       if (chunk !== undefined || this.#sourceDone) return chunk;
     }
   }

@@ -31,7 +31,8 @@ export interface Joined<T> {
  * Joins `first` (settled) and the items ready right after it, up to `maxBytes` (0: no
  * joining) or {@link BATCH_ITEMS}. A failure after some items is left pending, so they go
  * out first; a failure with nothing before it is thrown. `stopped()` ends the joining
- * when the body has ended meanwhile.
+ * when the body has ended meanwhile. `owned`: the source never fills again what it
+ * yielded (file slices, a topic's shared bytes), so a lone item is not copied to keep it.
  */
 export async function joinReady<T>(
   first: Step<T>,
@@ -40,6 +41,7 @@ export async function joinReady<T>(
   index: number,
   maxBytes: number,
   stopped: () => boolean,
+  owned = false,
 ): Promise<Joined<T>> {
   const batch = new Batch();
   const joined: Joined<T> = { batch, pending: undefined, done: false, index };
@@ -62,7 +64,7 @@ export async function joinReady<T>(
       return joined;
     }
     if (batch.size >= maxBytes || batch.count >= BATCH_ITEMS) return joined;
-    batch.secure(); // the producer runs again now and may reuse what it yielded
+    if (!owned) batch.secure(); // the producer runs again now and may reuse what it yielded
     step = advance(cursor);
     for (let tick = 0; tick < READY_TICKS && !step.settled; tick++) await undefined;
     if (stopped()) return joined;

@@ -4,6 +4,7 @@
  * @module
  */
 import { StreamAbortError } from "./errors.ts";
+import { quote } from "./_messages.ts";
 
 /** The reason a handler's signal (and its stream) is aborted with when its client goes away. */
 export function disconnectReason(): StreamAbortError {
@@ -26,5 +27,18 @@ export function writeTimeoutReason(ms: number): StreamAbortError {
     "write-timeout",
     `sluice: the consumer read nothing for ${ms} ms (writeTimeout), so the stream was ended. ` +
       `Raise writeTimeout, or set it to 0 to wait forever.`,
+  );
+}
+
+/** The reason a topic's run is stopped with when `stop()` is called. */
+export function stopReason(topic: string): StreamAbortError {
+  return new StreamAbortError("stop", `sluice: the run of topic ${quote(topic)} was stopped with stop().`);
+}
+
+/** The reason a topic's run is ended with once it has run for its `timeout`. */
+export function runTimeoutReason(topic: string, ms: number): StreamAbortError {
+  return new StreamAbortError(
+    "timeout",
+    `sluice: the run of topic ${quote(topic)} ran for ${ms} ms (its timeout) and was ended.`,
   );
 }

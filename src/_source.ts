@@ -30,10 +30,27 @@ export interface PreparedSource<T> {
 }
 
 /**
+ * A source sluice made itself that is already a cursor (a topic's reader, which answers
+ * at once when an event is there and with a promise when it must wait): streamed as it
+ * is, and closed if the body ends before reading it.
+ */
+export class CursorSource<T> {
+  readonly cursor: Cursor<T>;
+
+  constructor(cursor: Cursor<T>) {
+    this.cursor = cursor;
+  }
+}
+
+/**
  * Checks `source` now, so a wrong kind of value throws where it was passed in, and
  * returns how to open it later (or let it go unread).
  */
-export function prepareSource<T>(source: Source<T>, what = "source"): PreparedSource<T> {
+export function prepareSource<T>(source: Source<T> | CursorSource<T>, what = "source"): PreparedSource<T> {
+  if (source instanceof CursorSource) {
+    const { cursor } = source;
+    return { open: () => cursor, discard: (reason) => settle(() => cursor.close(reason)) };
+  }
   if (typeof source === "function") {
     return {
       open(signal) {

@@ -5,6 +5,7 @@
  */
 import { createBody, type BodyConfig, type BodyOptions } from "./_body.ts";
 import { describe } from "./_messages.ts";
+import type { CursorSource } from "./_source.ts";
 import type { ItemResponseInit, Source } from "./types.ts";
 
 /**
@@ -30,7 +31,7 @@ const STREAM_HEADERS = { "cache-control": "no-cache, no-transform", "x-accel-buf
  * @internal
  */
 export function streamed<T>(
-  source: Source<T>,
+  source: Source<T> | CursorSource<T>,
   init: ItemResponseInit<T> | undefined,
   config: BodyConfig<T>,
   type: string,

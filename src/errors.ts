@@ -11,7 +11,7 @@
  */
 
 /** Why a stream was ended before its source finished. */
-export type StreamAbortType = "disconnect" | "timeout" | "write-timeout" | "shutdown";
+export type StreamAbortType = "disconnect" | "timeout" | "write-timeout" | "shutdown" | "stop";
 
 /**
  * The reason a stream was ended before its source finished, and the `reason` of the
@@ -20,11 +20,12 @@ export type StreamAbortType = "disconnect" | "timeout" | "write-timeout" | "shut
  * - `"disconnect"`: the client went away before the response was complete.
  * - `"timeout"`: the body lived longer than its `timeout` option.
  * - `"write-timeout"`: the consumer took nothing for `writeTimeout` (a stalled client).
- * - `"shutdown"`: the server was closed while the stream was open.
+ * - `"shutdown"`: the server was closed while the stream was open (or the topics, for a run).
+ * - `"stop"`: a topic's run was stopped with `stop()`.
  *
  * `name` is `"AbortError"` for a disconnect (as for any aborted fetch), `"TimeoutError"`
- * for both timeouts (like the `DOMException` of `AbortSignal.timeout()`) and
- * `"ShutdownError"` for a shutdown, so checks of `error.name` keep working.
+ * for both timeouts (like the `DOMException` of `AbortSignal.timeout()`), `"ShutdownError"`
+ * for a shutdown and `"AbortError"` for a stop, so checks of `error.name` keep working.
  *
  * @example
  * ```ts
@@ -42,7 +43,7 @@ export class StreamAbortError extends Error {
   constructor(type: StreamAbortType, message: string) {
     super(message);
     this.type = type;
-    this.name = type === "shutdown" ? "ShutdownError" : type === "disconnect" ? "AbortError" : "TimeoutError";
+    this.name = type === "shutdown" ? "ShutdownError" : type === "disconnect" || type === "stop" ? "AbortError" : "TimeoutError";
   }
 }
 
@@ -84,5 +85,23 @@ export class ResponseStatusError extends Error {
     );
     this.name = "ResponseStatusError";
     this.status = response.status;
+  }
+}
+
+/**
+ * The topic a reader was reading failed: `topic.fail()` was called, or the producer of its
+ * `run()` threw or timed out. A topic's SSE response ends as an error (a truncated
+ * response, so the client knows the answer is incomplete) unless `onError` gives a last
+ * event; `topic.read()` throws this.
+ */
+export class TopicFailedError extends Error {
+  readonly topic: string;
+
+  constructor(topic: string) {
+    super(
+      `sluice: topic ${JSON.stringify(topic.length > 60 ? topic.slice(0, 57) + "..." : topic)} failed: fail() was called, or its run threw or timed out.`,
+    );
+    this.name = "TopicFailedError";
+    this.topic = topic;
   }
 }

@@ -113,16 +113,36 @@ export function formatEvent(item: SSEItem): string {
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
 export function sseResponse(source: Source<SSEItem>, init?: SSEResponseInit): Response {
+  return streamed(source, init, { encode: encodeEvent, idle: keepAliveOf(init) }, SSE_TYPE);
+}
+
+/** The content type of every SSE response. @internal */
+export const SSE_TYPE = "text/event-stream; charset=utf-8";
+
+/** The keep-alive of an SSE body made with `init`: its interval and the comment it sends. @internal */
+export function keepAliveOf(init: SSEResponseInit | undefined): { ms: number; chunk: Uint8Array } | undefined {
   const keepAlive =
     init?.keepAlive === false
       ? false
       : (checkNonNegative("keepAlive", init?.keepAlive, "ms", "Use 0 or false for no keep-alive.") ?? DEFAULT_KEEP_ALIVE);
-  return streamed(
-    source,
-    init,
-    { encode: encodeEvent, idle: keepAlive ? { ms: keepAlive, chunk: KEEP_ALIVE } : undefined },
-    "text/event-stream; charset=utf-8",
-  );
+  return keepAlive ? { ms: keepAlive, chunk: KEEP_ALIVE } : undefined;
+}
+
+/**
+ * The `data` of an event as a client receives it: text (or UTF-8 bytes) with CRLF and CR
+ * turned to LF, as the client's parser joins data lines; anything else as JSON text.
+ * Throws what {@link formatEvent} throws for the same data. @internal
+ */
+export function eventData(data: unknown): string {
+  if (typeof data === "string") return HAS_NEWLINE.test(data) ? data.replace(/\r\n?/g, "\n") : data;
+  const bytes = asBytes(data);
+  if (bytes) return eventData(decode(bytes, "`data`"));
+  return jsonText(data, "SSE `data`");
+}
+
+/** Checks an `event` type: a string without CR or LF. @internal */
+export function eventName(value: unknown): string {
+  return field("event", value);
 }
 
 /**

@@ -1,0 +1,184 @@
+/**
+ * A reader of a topic: a position in its log that each `next()` advances. It holds no
+ * queue, so a reader that is behind costs a number, not a backlog; waiting for the next
+ * entry is one wake-up in the log's set, removed the moment the reader ends.
+ * @module
+ */
+import type { Log, LogEntry } from "./_log.ts";
+import { TopicFailedError } from "./errors.ts";
+
+/** The `event` type of the gap event a reader gets when events it should have had are gone. */
+export const GAP_EVENT = "sluice-gap";
+
+/** The JSON data of a gap event. */
+export interface Gap {
+  /** The last id the reader had seen (as it sent it, if at most 256 characters), or null. */
+  lastEventId: string | null;
+  /** How many events it missed, when the store can tell; else null. */
+  missed: number | null;
+  /** `"evicted"`: its last id is no longer retained; `"unknown"`: not an id of this log (another epoch, or not an id at all); `"slow"`: it fell behind retention while reading. */
+  reason: "evicted" | "unknown" | "slow";
+}
+
+/** What a reader hands out: the bytes of an SSE response, or event objects for `read()`. */
+export interface ReaderView<T> {
+  entry(entry: LogEntry): T;
+  gap(gap: Gap, lastId: string | undefined): T;
+}
+
+const DONE: IteratorResult<never> = Object.freeze({ done: true, value: undefined });
+/** The longest last id a gap event repeats back. */
+const ECHO_MAX = 256;
+
+/** Where a reader of a topic is, and what it does when the log moves on without it. */
+export class TopicReader<T> {
+  readonly #log: Log;
+  readonly #view: ReaderView<T>;
+  readonly #slow: "skip" | "close";
+  readonly #release: () => void;
+  /** The id the reader resumes after; cleared once it has a place in the log. */
+  #after: string | undefined;
+  /** The number of the next entry to hand out; -1 until placed. */
+  #seq = -1;
+  #lastId: string | undefined;
+  /** A gap event to hand out before the next entry. */
+  #gap: T | undefined;
+  #done = false;
+  #settle: { resolve(result: IteratorResult<T>): void; reject(error: unknown): void } | undefined;
+  readonly #wake = () => this.#woken();
+
+  constructor(log: Log, after: string | undefined, view: ReaderView<T>, slow: "skip" | "close", release: () => void) {
+    this.#log = log;
+    this.#after = after;
+    this.#lastId = after;
+    this.#view = view;
+    this.#slow = slow;
+    this.#release = release;
+    log.readers++;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /**
+   * True when the log is loaded, ended cleanly, and this reader has nothing left to read:
+   * a reconnecting client that already has everything (answered with 204, so it stops).
+   */
+  get finished(): boolean {
+    if (!this.#log.loaded || this.#log.terminal?.kind !== "end") return false;
+    this.#place();
+    return this.#gap === undefined && this.#seq === this.#log.next;
+  }
+
+  /** The next item at once when there is one (or the end, or the failure); else a promise of it. */
+  next(): IteratorResult<T> | Promise<IteratorResult<T>> {
+    const result = this.#poll();
+    if (result !== undefined) return result;
+    return new Promise<IteratorResult<T>>((resolve, reject) => {
+      this.#settle = { resolve, reject };
+      this.#log.wait(this.#wake);
+    });
+  }
+
+  /** Ends the reader: it stops waiting and lets go of the log. */
+  return(): IteratorResult<T> {
+    this.#finish();
+    const settle = this.#settle;
+    this.#settle = undefined;
+    settle?.resolve(DONE);
+    return DONE;
+  }
+
+  /** What the reader hands out now, or `undefined` if it must wait. Throws when the topic failed. */
+  #poll(): IteratorResult<T> | undefined {
+    if (this.#done) return DONE;
+    const log = this.#log;
+    if (log.failure) {
+      this.#finish();
+      throw log.failure.error;
+    }
+    if (!log.loaded) return undefined;
+    this.#place();
+    if (this.#seq < log.first) {
+      if (this.#slow === "close") {
+        this.#finish();
+        return DONE;
+      }
+      this.#gap = this.#view.gap(
+        { lastEventId: echo(this.#lastId), missed: log.first - this.#seq, reason: "slow" },
+        this.#lastId,
+      );
+      this.#seq = log.first;
+    }
+    if (this.#gap !== undefined) {
+      const value = this.#gap;
+      this.#gap = undefined;
+      return { done: false, value };
+    }
+    if (this.#seq < log.next) {
+      const entry = log.at(this.#seq++);
+      this.#lastId = entry.stored.id;
+      return { done: false, value: this.#view.entry(entry) };
+    }
+    const terminal = log.terminal;
+    if (terminal === undefined) return undefined;
+    this.#finish();
+    if (terminal.kind === "end") return DONE;
+    throw new TopicFailedError(log.name);
+  }
+
+  /** Finds where the reader starts: after its last id if retained, else at the oldest entry behind a gap event. */
+  #place(): void {
+    if (this.#seq >= 0) return;
+    const log = this.#log;
+    log.expire(Date.now());
+    const after = this.#after;
+    this.#after = undefined;
+    this.#seq = log.first;
+    if (after === undefined) return;
+    const seq = log.after(after);
+    if (seq !== undefined) {
+      this.#seq = seq;
+      return;
+    }
+    const oldest = log.first < log.next ? log.at(log.first).stored.id : log.terminal?.id;
+    const distance = oldest === undefined || after.length > ECHO_MAX ? undefined : log.store.distance?.(after, oldest);
+    const evicted = distance !== undefined && distance > 0;
+    this.#gap = this.#view.gap(
+      { lastEventId: echo(after), missed: evicted ? distance - 1 : null, reason: evicted ? "evicted" : "unknown" },
+      after,
+    );
+  }
+
+  #woken(): void {
+    const settle = this.#settle;
+    if (settle === undefined) return;
+    let result: IteratorResult<T> | undefined;
+    try {
+      result = this.#poll();
+    } catch (error) {
+      this.#settle = undefined;
+      settle.reject(error);
+      return;
+    }
+    if (result === undefined) {
+      this.#log.wait(this.#wake); // woken for nothing new (a load with no entries): wait again
+      return;
+    }
+    this.#settle = undefined;
+    settle.resolve(result);
+  }
+
+  #finish(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#log.unwait(this.#wake);
+    this.#log.readers--;
+    this.#release();
+  }
+}
+
+function echo(id: string | undefined): string | null {
+  return id === undefined || id.length > ECHO_MAX ? null : id;
+}
