@@ -1,0 +1,154 @@
+/**
+ * Topics over real HTTP on every host (issue #13): replay then live exactly once while
+ * readers reconnect, gap events for ids a host's clients can send, a run resumed across
+ * drops, 204 for a client that has everything, and readers forgotten when they leave.
+ */
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { describe, expect, test } from "vitest";
+import type { Stats } from "../fixture/fixture.ts";
+import { exchange, rawRequest } from "../_support/raw.ts";
+import { eventually } from "../_support/time.ts";
+import type { SuiteContext } from "./suite.ts";
+
+const GAP_EVENT = "sluice-gap";
+
+/** A repeatable sequence of numbers in [0, 1). */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+export function topicSuite(ctx: SuiteContext): void {
+  const decoder = new TextDecoder();
+
+  /**
+   * Reads a topic's SSE response as a client does, resuming after `lastId`; stops after
+   * `budget` events (dropping the connection). `status` 204 means nothing more will come.
+   */
+  async function readTopic(path: string, lastId: string | undefined, budget = Infinity, init: RequestInit = {}) {
+    const controller = new AbortController();
+    const headers: Record<string, string> = lastId === undefined ? {} : { "last-event-id": lastId };
+    const response = await fetch(ctx.url(path), { ...init, headers, signal: controller.signal });
+    const seen: EventSourceMessage[] = [];
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      return { status: response.status, seen, ended: true };
+    }
+    const parser = createParser({ onEvent: (event) => seen.push(event) });
+    const reader = response.body!.getReader();
+    for (;;) {
+      if (seen.length >= budget) {
+        controller.abort(); // the client drops the connection mid-stream
+        await reader.cancel().catch(() => {});
+        return { status: 200, seen: seen.slice(0, budget), ended: false };
+      }
+      const { done, value } = await reader.read();
+      if (done) return { status: 200, seen, ended: true };
+      parser.feed(decoder.decode(value, { stream: true }));
+    }
+  }
+
+  const state = async () =>
+    (await (await fetch(ctx.url("/topics/state"))).json()) as { logs: number; readers: number; waiting: number; runs: number };
+
+  describe("topics", () => {
+    test("8 readers reconnecting at random points during 2,000 publishes each get every event once, in order", async () => {
+      const name = ctx.key();
+      const next = random(13);
+      const N = 2000;
+      const reader = async () => {
+        const data: string[] = [];
+        let lastId: string | undefined;
+        for (let rounds = 0; ; rounds++) {
+          const { status, seen } = await readTopic(`/topics/sse?name=${name}`, lastId, 1 + Math.floor(next() * 300));
+          if (status === 204) return { data, rounds };
+          expect(status).toBe(200);
+          for (const event of seen) {
+            expect(event.event).toBeUndefined(); // no gap event
+            data.push(event.data);
+            lastId = event.id;
+          }
+        }
+      };
+      const readers = Array.from({ length: 8 }, reader);
+      for (let from = 0; from < N; from += 100) await fetch(ctx.url(`/topics/publish?name=${name}&from=${from}&count=100`));
+      await fetch(ctx.url(`/topics/end?name=${name}`));
+      const expected = Array.from({ length: N }, (_, i) => String(i));
+      for (const { data, rounds } of await Promise.all(readers)) {
+        expect(data).toEqual(expected);
+        expect(rounds).toBeGreaterThan(3);
+      }
+    }, 60_000);
+
+    test("a client that has everything of an ended topic gets 204; a newcomer gets the retained history", async () => {
+      const name = ctx.key();
+      const { last } = (await (await fetch(ctx.url(`/topics/publish?name=${name}&count=3`))).json()) as { last: string };
+      await fetch(ctx.url(`/topics/end?name=${name}`));
+      expect((await readTopic(`/topics/sse?name=${name}`, last)).status).toBe(204);
+      const newcomer = await readTopic(`/topics/sse?name=${name}`, undefined);
+      expect(newcomer.seen.map((event) => event.data)).toEqual(["0", "1", "2"]);
+      expect(newcomer.ended).toBe(true);
+    });
+
+    test.each([
+      ["not an id", "garbage"],
+      ["10 KB", "x".repeat(10_000)],
+      ["bytes past ASCII", "\xff\xfe-1"],
+      ["a NUL", "a\0b"],
+    ])(
+      "a hostile Last-Event-ID (%s) is a gap event then the history, or a 400 the host gives itself: never a 500 or a hang",
+      async (_, id) => {
+        const name = ctx.key();
+        await fetch(ctx.url(`/topics/publish?name=${name}&count=2`));
+        await fetch(ctx.url(`/topics/end?name=${name}`));
+        const { responses } = await exchange(
+          ctx.url("/"),
+          rawRequest(`/topics/sse?name=${name}`, { host: "x", connection: "close", "last-event-id": id }),
+          { ms: 10_000 },
+        );
+        const response = responses[0]!;
+        if (response.status === 400) return; // the host refused the header before sluice saw it (NUL on most)
+        expect(response.status).toBe(200);
+        expect(response.complete).toBe(true);
+        const events: EventSourceMessage[] = [];
+        const parser = createParser({ onEvent: (event) => events.push(event) });
+        parser.feed(response.body.toString("utf8"));
+        expect(events.map((event) => event.event ?? event.data)).toEqual([GAP_EVENT, "0", "1"]);
+        expect(JSON.parse(events[0]!.data)).toMatchObject({ missed: null, reason: "unknown" });
+      },
+    );
+
+    test("a run resumed across 20 drops at random points: the transcript is what the producer yielded, and it ran once", async () => {
+      const name = ctx.key();
+      const next = random(99);
+      const WORDS = 80;
+      const transcript: string[] = [];
+      let first = await readTopic(`/topics/run?name=${name}&key=${name}&words=${WORDS}&ms=3`, undefined, 2, { method: "POST" });
+      let { seen } = first;
+      let lastId: string | undefined;
+      for (let drops = 0; ; drops++) {
+        for (const event of seen) {
+          expect(event.event).toBe("word");
+          transcript.push(event.data);
+          lastId = event.id;
+        }
+        if (first.status === 204 || first.ended) break;
+        first = await readTopic(`/topics/sse?name=${name}`, lastId, drops < 19 ? 1 + Math.floor(next() * 6) : Infinity);
+        seen = first.seen;
+      }
+      expect(transcript).toEqual(Array.from({ length: WORDS }, (_, i) => `word${i}`));
+      const stats = (await (await fetch(ctx.url(`/stats?key=${name}`))).json()) as Stats;
+      expect(stats).toMatchObject({ started: 1, produced: WORDS, finallies: 1 });
+    }, 30_000);
+
+    test("readers that leave are forgotten: none left reading or waiting after 50 connect/disconnect cycles", async () => {
+      const name = ctx.key();
+      await fetch(ctx.url(`/topics/publish?name=${name}&count=1`));
+      for (let i = 0; i < 50; i++) await readTopic(`/topics/sse?name=${name}`, undefined, 1);
+      await eventually(state, (now) => now.readers === 0 && now.waiting === 0, 5_000);
+    });
+  });
+}
