@@ -57,8 +57,8 @@ describe("readEvents", () => {
   test("parses what sseResponse sends, skipping comments", async () => {
     const response = sseResponse([{ comment: "hi" }, "plain", { event: "e", id: 1, data: { x: "a\nb" } }]);
     expect(await collect(readEvents(response))).toEqual([
-      { event: undefined, id: undefined, data: "plain" },
-      { event: "e", id: "1", data: '{"x":"a\\nb"}' },
+      { event: undefined, id: undefined, data: "plain", lastEventId: "" },
+      { event: "e", id: "1", data: '{"x":"a\\nb"}', lastEventId: "1" },
     ]);
   });
 });
@@ -108,5 +108,73 @@ describe("every reader", () => {
     locked.getReader();
     await expect(collect(readLines(locked))).rejects.toThrow(/locked/);
     await expect(collect(readLines("text" as never))).rejects.toThrow(/takes a Response or a ReadableStream/);
+  });
+});
+
+describe("what the readers fixed in issue #14", () => {
+  test("readEvents keeps an id-only block's id: the next event's lastEventId, and the stream's at the end", async () => {
+    const events = readEvents(bytes("data: a\n\n", "id: 7\n\n", "data: b\n\n", "id: 9\n\n"));
+    expect(await collect(events)).toEqual([
+      { event: undefined, id: undefined, data: "a", lastEventId: "" },
+      { event: undefined, id: undefined, data: "b", lastEventId: "7" },
+    ]);
+    expect(events.lastEventId).toBe("9");
+  });
+
+  test("an event ended by a lone CR at the end of the stream is not dropped (eventsource-parser 4)", async () => {
+    expect((await collect(readEvents(bytes("data: last\r\r")))).map((event) => event.data)).toEqual(["last"]);
+  });
+
+  test("readLines is linear: one 32 MiB line in 16 KiB chunks is read in seconds, not minutes", async () => {
+    const size = 32 * 1024 * 1024;
+    const piece = encoder.encode("x".repeat(16 * 1024));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === size) {
+          controller.enqueue(encoder.encode("\nnext"));
+          controller.close();
+          return;
+        }
+        controller.enqueue(piece);
+        sent += piece.byteLength;
+      },
+    });
+    const lines = await within(collect(readLines(stream, { maxLineSize: 64 * 1024 * 1024 })), 8_000, "a 32 MiB line");
+    expect(lines.map((line) => line.length)).toEqual([size, 4]);
+  });
+
+  test.each([
+    [
+      "readLines",
+      () => collect(readLines(bytes("short\n", "y".repeat(100)), { maxLineSize: 64 })),
+      /a line is longer than maxLineSize \(64 characters\).*Raise maxLineSize/,
+    ],
+    [
+      "readNdjson",
+      () => collect(readNdjson(bytes(`"${"y".repeat(100)}"\n`), { maxLineSize: 64 })),
+      /maxLineSize \(64 characters\)/,
+    ],
+    [
+      "readEvents",
+      () => collect(readEvents(bytes(`data: ${"y".repeat(100)}`), { maxEventSize: 64 })),
+      /an event is longer than maxEventSize \(64 characters\).*Raise maxEventSize/,
+    ],
+  ])("%s stops with a RangeError naming its bound when the server sends more in one line or event", async (_, read, message) => {
+    const error = await read().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  test("the body of a non-2xx response is cancelled before ResponseStatusError is thrown", async () => {
+    let cancelled = false;
+    const body = new ReadableStream({ cancel: () => void (cancelled = true) });
+    await expect(collect(readEvents(new Response(body, { status: 503 })))).rejects.toBeInstanceOf(ResponseStatusError);
+    expect(cancelled).toBe(true);
+  });
+
+  test("ResponseStatusError is exported from sluice/client", async () => {
+    const client = await import("../../src/client.ts");
+    expect(client.ResponseStatusError).toBe(ResponseStatusError);
   });
 });
