@@ -260,7 +260,8 @@ async function* connection(
       }
     }
   } catch (error) {
-    if (done || outer?.aborted) throw error;
+    if (outer?.aborted) return { kind: "clean" }; // the caller stopped it: the loop just ends
+    if (done) throw error;
     return { kind: "failed", error };
   } finally {
     clearTimeout(timer);
