@@ -197,7 +197,8 @@ async function* connection(
   try {
     arm();
     const request = await requestFor(settings, state.lastEventId, first, controller.signal);
-    const response = await settings.fetch(request);
+    const { fetch: fetcher } = settings; // called unbound: a browser's fetch refuses any other `this`
+    const response = await fetcher(request);
     if (response.status === 204) {
       done = true;
       await response.body?.cancel().catch(() => {});

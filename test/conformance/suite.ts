@@ -13,7 +13,7 @@ import { SSE_EVENTS, type Stats } from "../fixture/fixture.ts";
 import type { Host, RunningHost } from "../hosts/hosts.ts";
 import { polish } from "./polish.ts";
 import { security } from "./security.ts";
-import { topicSuite } from "./topics.ts";
+import { clientSuite, topicSuite } from "./topics.ts";
 import { eventually, sleep } from "../_support/time.ts";
 
 const decoder = new TextDecoder();
@@ -352,6 +352,7 @@ export function conformance(host: Host): void {
     security(context);
     polish(context);
     topicSuite(context);
+    clientSuite(context);
 
     // Last: it closes the server.
     const closeReason = host.cannot?.close;

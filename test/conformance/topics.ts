@@ -1,12 +1,14 @@
 /**
  * Topics over real HTTP on every host (issue #13): replay then live exactly once while
  * readers reconnect, gap events for ids a host's clients can send, a run resumed across
- * drops, 204 for a client that has everything, and readers forgotten when they leave.
+ * drops, 204 for a client that has everything, and readers forgotten when they leave;
+ * and connectEvents (issue #14) running inside each host's runtime.
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { describe, expect, test } from "vitest";
 import type { Stats } from "../fixture/fixture.ts";
 import { exchange, rawRequest } from "../_support/raw.ts";
+import { cut, scriptServer, sse, status } from "../_support/script-server.ts";
 import { eventually } from "../_support/time.ts";
 import type { SuiteContext } from "./suite.ts";
 
@@ -149,6 +151,38 @@ export function topicSuite(ctx: SuiteContext): void {
       await fetch(ctx.url(`/topics/publish?name=${name}&count=1`));
       for (let i = 0; i < 50; i++) await readTopic(`/topics/sse?name=${name}`, undefined, 1);
       await eventually(state, (now) => now.readers === 0 && now.waiting === 0, 5_000);
+    });
+  });
+}
+
+/** sluice/client inside each host's runtime (issue #14): connectEvents reading a server this test controls. */
+export function clientSuite(ctx: SuiteContext): void {
+  describe("connectEvents on this runtime", () => {
+    test("reconnects after a clean end, a cut mid-event and a stall, resuming with Last-Event-ID; stops on 204", async () => {
+      const target = await scriptServer([
+        sse("id: 1\ndata: a\n\n"),
+        cut("id: 2\ndata: b\n\nid: 3\ndata: cut off"),
+        sse("id: 3\ndata: c\n\n", false),
+        status(204),
+      ]);
+      try {
+        const response = await fetch(ctx.url(`/client/relay?stall=400&target=${encodeURIComponent(target.url.href)}`));
+        const result = (await response.json()) as {
+          events: { data: string; lastEventId: string }[];
+          lastEventId: string;
+          error?: string;
+        };
+        expect(result.error).toBeUndefined();
+        expect(result.events.map(({ data, lastEventId }) => [data, lastEventId])).toEqual([
+          ["a", "1"],
+          ["b", "2"],
+          ["c", "3"],
+        ]);
+        expect(result.lastEventId).toBe("3");
+        expect(target.seen.map((request) => request.headers["last-event-id"])).toEqual([undefined, "1", "2", "3"]);
+      } finally {
+        await target.close();
+      }
     });
   });
 }

@@ -9,6 +9,8 @@ import type { Stats } from "../fixture/fixture.ts";
 import type { StressStats } from "../fixture/stress-routes.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
+type MiniflareRequest = import("miniflare").Request;
+
 const bin = (name: string) => `${root}node_modules/.bin/${name}`;
 
 export interface RunningHost {
@@ -157,13 +159,42 @@ export const honoNode: Host = {
   },
 };
 
+/**
+ * The Worker's modules, as a bundler would give them to workerd: the build (the fixture
+ * first, as the entry), and sluice/client's one dependency. workerd resolves a bare
+ * specifier beside the module that imports it (`dist/src/eventsource-parser` for
+ * `dist/src/client.js`), so that is a module re-exporting the package's files.
+ */
+async function workerModules() {
+  const { readdir, readFile } = await import("node:fs/promises");
+  const files = async (dir: string) =>
+    (await readdir(`${root}${dir}`, { recursive: true }))
+      .filter((name) => name.endsWith(".js"))
+      .map((name) => `${root}${dir}/${name}`);
+  const entry = `${root}dist/test/hosts/worker.js`;
+  const paths = [
+    entry,
+    ...(await files("dist")).filter((path) => path !== entry),
+    ...(await files("node_modules/eventsource-parser/dist")),
+  ];
+  const modules = await Promise.all(
+    paths.map(async (path) => ({ type: "ESModule" as const, path, contents: await readFile(path, "utf8") })),
+  );
+  modules.push({
+    type: "ESModule",
+    path: `${root}dist/src/eventsource-parser`,
+    contents: 'export * from "../../node_modules/eventsource-parser/dist/index.js";',
+  });
+  return modules;
+}
+
 /** The compatibility flags a Worker needs for sluice (see README, "Cloudflare Workers"). */
 export const WORKER_FLAGS = ["enable_request_signal"];
 
 export const workerd: Host = {
   name: "workerd",
   async start(options = {}) {
-    const { Miniflare } = await import("miniflare");
+    const { Miniflare, fetch: miniflareFetch } = await import("miniflare");
     let stderr = "";
     const keep = (stream: NodeJS.ReadableStream) => {
       stream.setEncoding("utf8");
@@ -179,10 +210,12 @@ export const workerd: Host = {
             },
           }
         : {}),
-      modules: true,
-      modulesRoot: `${root}dist`,
-      modulesRules: [{ type: "ESModule", include: ["**/*.js"] }], // the build is ESM throughout
-      scriptPath: `${root}dist/test/hosts/worker.js`,
+      modulesRoot: root,
+      modules: await workerModules(),
+      // workerd's network refuses loopback addresses; the tests' own servers are there, so
+      // the Worker's outbound fetch goes through this process (responses stream back as they
+      // come), with Miniflare's fetch, which takes the Request class Miniflare hands over.
+      outboundService: (request: MiniflareRequest) => miniflareFetch(request),
       compatibilityDate: "2026-04-01",
       compatibilityFlags: WORKER_FLAGS,
       host: "127.0.0.1",
