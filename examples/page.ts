@@ -4,6 +4,7 @@
  * @module
  */
 import { EVENTSOURCE_PARSER_URL, MAIN_MODULE_URL } from "./routes/modules.ts";
+import { MESSAGE_MAX } from "./routes/room.ts";
 import { DEFAULT_END_AFTER } from "./routes/sse.ts";
 
 const IMPORT_MAP = JSON.stringify({ imports: { "eventsource-parser": EVENTSOURCE_PARSER_URL } });
@@ -45,6 +46,13 @@ const STYLE = `
   .level-warn { color: var(--warn); } .level-error { color: var(--bad); }
   #failure [data-role=status] { margin-top: 8px; }
   [data-state=error] [data-role=status] { color: var(--bad); font-weight: 600; }
+  #answer-text { height: 88px; margin-top: 8px; }
+  #answer-log { height: 60px; margin-top: 8px; }
+  #room-form { display: flex; gap: 8px; }
+  #room-input { flex: 1; font: inherit; padding: 4px 8px; border: 1px solid var(--line); border-radius: 6px; }
+  #room-messages { height: 120px; margin-top: 8px; }
+  #room-messages time { color: var(--muted); }
+  #room-messages .notice { color: var(--warn); }
 `;
 
 /**
@@ -114,6 +122,31 @@ export function pageHtml(origin: string): string {
     <p data-role="status">sluice never ends a failed stream cleanly: the client's read rejects, so a cut-off body cannot pass for a complete one.</p>
   </section>
 
+  <section id="answer" data-state="idle">
+    <h2>Resumable answer <span class="badge">idle</span></h2>
+    <p class="code">topics() · topic.run() · topic.sseResponse() · Last-Event-ID</p>
+    <button id="answer-start">Start a long answer</button>
+    <button id="answer-drop" disabled>Drop connection</button>
+    <div id="answer-text" class="box" aria-live="polite"></div>
+    <div class="facts">
+      <span>words received: <b id="answer-received">0</b></span>
+      <b id="answer-check">0 repeated, 0 missing</b>
+    </div>
+    <div id="answer-log" class="box"></div>
+    <p class="note">The answer runs on the server whether or not this page reads it. Reload the page or drop the connection mid-answer: it resumes after the last word received (its id is kept in sessionStorage), and the counts come from the numbers the words carry.</p>
+  </section>
+
+  <section id="room" data-state="idle">
+    <h2>Room <span class="badge">idle</span></h2>
+    <p class="code">topic.publish() · topic.sseResponse() · one log, every tab</p>
+    <form id="room-form">
+      <input id="room-input" maxlength="${MESSAGE_MAX}" required autocomplete="off" placeholder="Say something to every tab" aria-label="Message">
+      <button id="room-send">Send</button>
+    </form>
+    <div id="room-messages" class="box" aria-live="polite"></div>
+    <p class="note" data-role="status">Open this page in another tab: what you send shows in both. A tab that joins later gets the last 10 minutes first.</p>
+  </section>
+
   <section id="terminal">
     <h2>From a terminal</h2>
     <p class="code">the same routes, no browser</p>
@@ -123,6 +156,10 @@ curl -N -H 'Last-Event-ID: 8' "$URL/sse?endAfter=5"
 curl -N $URL/report
 curl -N $URL/logs
 curl -r 4194000- $URL/download | wc -c
+curl -X POST $URL/answers       # {"id":"…"}
+curl -N $URL/answers/&lt;id&gt;
+curl -N $URL/room
+curl -d 'hello from a terminal' $URL/room
 curl -N $URL/fail; echo "curl exit $?"</div>
     <p class="note">The last one exits with 18 (partial transfer): the producer threw, so the response was cut off.</p>
   </section>

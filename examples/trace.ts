@@ -9,7 +9,9 @@ export type Trace =
   /** An SSE connection opened; `lastEventIdHeader` is the raw `Last-Event-ID` it carried. */
   | { route: "sse"; lastEventIdHeader: string | null }
   /** The report's producer yielded section `section` of `of`. */
-  | { route: "report"; section: number; of: number };
+  | { route: "report"; section: number; of: number }
+  /** An answer's stream opened; `after` is the last event id it resumes after (header or query), `null` from the start. */
+  | { route: "answer"; after: string | null };
 
 /** Receives every {@link Trace}; the demo's default ignores them. */
 export type Tracer = (trace: Trace) => void;

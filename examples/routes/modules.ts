@@ -7,29 +7,39 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileResponse, NotFoundError } from "../../src/index.ts";
 import { openFile } from "../../runtimes/node.ts";
+import { notFound } from "./respond.ts";
 
+const require = createRequire(import.meta.url);
+
+/**
+ * eventsource-parser's ES module build (its package.json's "module"). From version 4 its
+ * entry imports modules beside it (./parse.js, ./errors.js), so the whole folder is
+ * served, under /vendor/eventsource-parser/, where those relative imports lead.
+ */
+const PARSER = parserBuild();
 /** The URL the page's import map gives eventsource-parser. */
-export const EVENTSOURCE_PARSER_URL = "/vendor/eventsource-parser.js";
+export const EVENTSOURCE_PARSER_URL = `/vendor/eventsource-parser/${PARSER.entry}`;
 /** The URL of the page's entry module. */
 export const MAIN_MODULE_URL = "/modules/examples/browser/main.js";
 
 /** /modules/ + a path under dist/, limited to the two folders the browser needs. */
 const MODULE_PATH = /^\/modules\/((?:src|examples\/browser)\/[a-z0-9_-]+\.js)$/;
-
-const require = createRequire(import.meta.url);
+/** /vendor/eventsource-parser/ + a module of its build's folder (no subfolders, no "..": a name only). */
+const PARSER_PATH = /^\/vendor\/eventsource-parser\/([a-z0-9_-]+\.js)$/;
 
 /** Whether this route serves `pathname`. */
 export function isModulePath(pathname: string): boolean {
-  return pathname === EVENTSOURCE_PARSER_URL || MODULE_PATH.test(pathname);
+  return MODULE_PATH.test(pathname) || PARSER_PATH.test(pathname);
 }
 
-/** Answers GET /modules/… and /vendor/eventsource-parser.js; a 404 for anything else. */
+/** Answers GET /modules/… and /vendor/eventsource-parser/…; a 404 for anything else. */
 export async function modulesRoute(request: Request): Promise<Response> {
   const { pathname } = new URL(request.url);
-  const path = pathname === EVENTSOURCE_PARSER_URL ? parserPath() : distPath(MODULE_PATH.exec(pathname)?.[1]);
+  const parserModule = PARSER_PATH.exec(pathname)?.[1];
+  const path = parserModule === undefined ? distPath(MODULE_PATH.exec(pathname)?.[1]) : join(PARSER.folder, parserModule);
   if (path === undefined) return notFound(`${pathname}: run \`npm run build\` first (npm start does).`);
   try {
     return fileResponse(await openFile(path), { request, headers: { "cache-control": "no-cache" } });
@@ -52,13 +62,10 @@ function distPath(relative: string | undefined): string | undefined {
   }
 }
 
-/** The ES module build of eventsource-parser (its package.json's "module"). */
-function parserPath(): string {
+/** The folder of eventsource-parser's ES module build, and its entry's file name. */
+function parserBuild(): { folder: string; entry: string } {
   const manifest = require.resolve("eventsource-parser/package.json");
   const { module } = JSON.parse(readFileSync(manifest, "utf8")) as { module?: string };
-  return join(dirname(manifest), module ?? "dist/index.js");
-}
-
-function notFound(message: string): Response {
-  return new Response(`Not found: ${message}\n`, { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
+  const entry = join(dirname(manifest), module ?? "dist/index.js");
+  return { folder: dirname(entry), entry: basename(entry) };
 }

@@ -1,11 +1,13 @@
 /**
- * The demo's SSE route read by clients other than a browser: the `eventsource` package
- * (a Node EventSource) and `curl -N`.
+ * The demo's routes read by clients other than a browser: the `eventsource` package (a
+ * Node EventSource), `curl -N`, and `fetch` for the topic routes.
  */
 import { spawn } from "node:child_process";
 import { EventSource } from "eventsource";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { afterEach, beforeEach, expect, test } from "vitest";
+import { ANSWER_WORDS, answerWord, type Word } from "../../examples/routes/answers.ts";
+import { MESSAGE_MAX } from "../../examples/routes/room.ts";
 import { RETRY_MS, tokenText } from "../../examples/routes/sse.ts";
 import { startDemo, type RunningDemo } from "./demo-server.ts";
 
@@ -70,6 +72,103 @@ test("curl -N without Last-Event-ID starts from token 1", async () => {
     ["token", "2", tokenText(2)],
   ]);
 });
+
+test("fetch: an answer dropped after 50 words and resumed with Last-Event-ID gives every word once; then 204", async () => {
+  const started = await fetch(new URL("/answers", demo.url), { method: "POST" });
+  expect(started.status).toBe(201);
+  const { id } = (await started.json()) as { id: string };
+  expect(started.headers.get("location")).toBe(`/answers/${id}`);
+  const answerUrl = new URL(`/answers/${id}`, demo.url);
+
+  const words: Word[] = [];
+  let lastId: string | undefined;
+  const dropped = new AbortController();
+  for await (const event of events(await fetch(answerUrl, { signal: dropped.signal }))) {
+    words.push(JSON.parse(event.data) as Word);
+    lastId = event.id;
+    if (words.length === 50) break; // leaving the loop cancels the body: the connection drops
+  }
+  dropped.abort();
+  const rest = await fetch(answerUrl, { headers: { "last-event-id": lastId! } });
+  const after: EventSourceMessage[] = [];
+  for await (const event of events(rest)) after.push(event);
+  expect(after.at(-1)).toMatchObject({ event: "done", data: JSON.stringify({ words: ANSWER_WORDS }) });
+  for (const event of after.slice(0, -1)) words.push(JSON.parse(event.data) as Word);
+  expect(words).toEqual(range(1, ANSWER_WORDS).map((n) => ({ n, of: ANSWER_WORDS, text: answerWord(n) })));
+
+  // A client that has everything, done included, is told there is no more: EventSource stops on 204.
+  const again = await fetch(answerUrl, { headers: { "last-event-id": after.at(-1)!.id! } });
+  expect(again.status).toBe(204);
+  expect(demo.answerResumes()).toEqual([null, lastId, after.at(-1)!.id]);
+}, 60_000);
+
+test("fetch: the topic routes refuse what they do not take, and say why", async () => {
+  const send = (path: string, init?: RequestInit) => fetch(new URL(path, demo.url), init);
+  const refusal = async (response: Response) => ({
+    status: response.status,
+    allow: response.headers.get("allow"),
+    text: await response.text(),
+  });
+  expect(await refusal(await send("/answers"))).toMatchObject({ status: 405, allow: "POST" });
+  expect(await refusal(await send("/room", { method: "DELETE" }))).toMatchObject({ status: 405, allow: "GET, HEAD, POST" });
+  expect(await refusal(await send("/sse", { method: "POST" }))).toMatchObject({ status: 405, allow: "GET, HEAD" });
+  // An id this server never made leads to no topic: a 404, never a new empty topic that waits for ever.
+  expect(await refusal(await send(`/answers/${crypto.randomUUID()}`))).toMatchObject({
+    status: 404,
+    text: expect.stringContaining("started no answer with that id"),
+  });
+  const say = async (body: BodyInit) => refusal(await send("/room", { method: "POST", body }));
+  expect(await say("  \n ")).toMatchObject({ status: 400, text: expect.stringContaining("a message needs some text") });
+  expect(await say("x".repeat(MESSAGE_MAX + 1))).toMatchObject({
+    status: 400,
+    text: expect.stringContaining(`at most ${MESSAGE_MAX} characters; this one has ${MESSAGE_MAX + 1}`),
+  });
+  expect(await say("x".repeat(100_000))).toMatchObject({
+    status: 400,
+    text: expect.stringContaining("the body must be at most"),
+  });
+  expect(await say(new Uint8Array([0x68, 0xff, 0x69]))).toMatchObject({
+    status: 400,
+    text: expect.stringContaining("not UTF-8"),
+  });
+  // A body with no Content-Length that never ends is refused once it passes the limit, not buffered until its end.
+  const endless = new ReadableStream<Uint8Array>({ start: (controller) => controller.enqueue(new Uint8Array(2_000).fill(0x78)) });
+  const streamed = await send("/room", { method: "POST", body: endless, duplex: "half" } as RequestInit);
+  expect(await refusal(streamed)).toMatchObject({ status: 400, text: expect.stringContaining("the body must be at most") });
+
+  // None of those reached the room; a message does, and a newcomer is shown it.
+  const sent = await send("/room", { method: "POST", body: " hello from fetch " });
+  expect(sent.status).toBe(200);
+  const { id } = (await sent.json()) as { id: string };
+  const reading = new AbortController();
+  for await (const event of events(await send("/room", { signal: reading.signal }))) {
+    expect(event.id).toBe(id);
+    expect(JSON.parse(event.data)).toMatchObject({ text: "hello from fetch" });
+    break;
+  }
+  reading.abort();
+});
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** The events of an SSE response as they arrive; leaving the loop cancels the body. */
+async function* events(response: Response): AsyncGenerator<EventSourceMessage> {
+  expect(response.status).toBe(200);
+  const queue: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (event) => queue.push(event) });
+  const decoder = new TextDecoder();
+  const reader = response.body!.getReader();
+  try {
+    for (;;) {
+      while (queue.length > 0) yield queue.shift()!;
+      const { done, value } = await reader.read();
+      if (done) return;
+      parser.feed(decoder.decode(value, { stream: true }));
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
 
 function parse(text: string): EventSourceMessage[] {
   const events: EventSourceMessage[] = [];

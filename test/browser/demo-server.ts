@@ -16,13 +16,17 @@ export interface RunningDemo {
   lastEventIdHeaders(): (string | null)[];
   /** Report sections the producer has yielded so far. */
   reportSectionsSent(): number[];
+  /** The last event id each connection to an answer resumed after, in order (`null`: from the start). */
+  answerResumes(): (string | null)[];
+  /** Closes the server, then the demo's topics (answers still running stop). */
   close(): Promise<void>;
 }
 
 /** Starts the demo on 127.0.0.1 and a free port. */
 export async function startDemo(): Promise<RunningDemo> {
   const traces: Trace[] = [];
-  const server = await serve(createDemo({ trace: (trace) => traces.push(trace) }), {
+  const topics = new AbortController();
+  const server = await serve(createDemo({ trace: (trace) => traces.push(trace), signal: topics.signal }), {
     hostname: "127.0.0.1",
     port: 0,
     shutdownGrace: 1_000,
@@ -32,6 +36,10 @@ export async function startDemo(): Promise<RunningDemo> {
     traces,
     lastEventIdHeaders: () => traces.flatMap((trace) => (trace.route === "sse" ? [trace.lastEventIdHeader] : [])),
     reportSectionsSent: () => traces.flatMap((trace) => (trace.route === "report" ? [trace.section] : [])),
-    close: () => server.close(),
+    answerResumes: () => traces.flatMap((trace) => (trace.route === "answer" ? [trace.after] : [])),
+    close: async () => {
+      await server.close();
+      topics.abort();
+    },
   };
 }

@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { ANSWER_WORDS, answerWord } from "../../examples/routes/answers.ts";
 import { demoBytes, FILE_SIZE } from "../../examples/routes/download.ts";
 import { LINES_BEFORE_FAILURE } from "../../examples/routes/fail.ts";
 import { LOG_ENTRIES } from "../../examples/routes/logs.ts";
@@ -16,7 +17,7 @@ import { SECTIONS } from "../../examples/routes/report.ts";
 import { tokenText } from "../../examples/routes/sse.ts";
 import { launchChromium } from "./chromium.ts";
 import { startDemo, type RunningDemo } from "./demo-server.ts";
-import { feedIds, lastId, settledState, stateOf, textOf } from "./panels.ts";
+import { feedIds, lastId, roomMessages, sayInRoom, settledState, stateOf, textOf, wordsReceived } from "./panels.ts";
 
 /**
  * Where the screenshot goes: beside the other test output, never over the tracked
@@ -51,9 +52,10 @@ afterEach(async () => {
   expect(pageErrors, "uncaught errors in the page").toEqual([]);
 });
 
+/** Opens the page and waits until its modules run (generously: the machine may be busy). */
 async function open(query = ""): Promise<void> {
   await page.goto(new URL(query, demo.url).href);
-  await page.waitForFunction(() => document.getElementById("feed")?.dataset.state !== "idle", null, { timeout: 5_000 });
+  await page.waitForFunction(() => document.getElementById("feed")?.dataset.state !== "idle", null, { timeout: 15_000 });
 }
 
 describe("live events (EventSource)", () => {
@@ -175,9 +177,123 @@ test("when the producer throws, the page shows the lines sent so far and an erro
   );
 });
 
+/** The states of an answer that is still being read. */
+const READING = ["idle", "connecting", "open", "reconnecting"];
+/** Generous: an answer takes 6 to 18 s on the server, more on a busy machine. */
+const ANSWER_TIMEOUT = 45_000;
+
+describe("resumable answer (topics)", () => {
+  /** Starts an answer and waits until the page has `words` of its words. */
+  async function startAnswer(words: number): Promise<void> {
+    await open();
+    await page.click("#answer-start");
+    await expect.poll(() => wordsReceived(page), { timeout: 10_000 }).toBeGreaterThanOrEqual(words);
+  }
+
+  /** Waits for the end, and checks that the page has every word once, in order, by their numbers and by their text. */
+  async function expectWholeAnswer(): Promise<void> {
+    expect(await settledState(page, "answer", READING, ANSWER_TIMEOUT)).toBe("done");
+    expect(await textOf(page, "#answer-received")).toBe(`${ANSWER_WORDS} of ${ANSWER_WORDS}`);
+    expect(await textOf(page, "#answer-check")).toBe("0 repeated, 0 missing");
+    expect(await textOf(page, "#answer-text")).toBe(range(1, ANSWER_WORDS).map(answerWord).join(" "));
+    expect(await page.isEnabled("#answer-start")).toBe(true);
+    expect(await page.isDisabled("#answer-drop")).toBe(true);
+  }
+
+  test("a reload mid-answer resumes after the last word the page had: every word once", async () => {
+    await startAnswer(20);
+    await page.reload();
+    await expectWholeAnswer();
+    // The reloaded page resumed the same answer after a word it had, not from the start.
+    const resumed = /^connection 2: page reloaded: resuming after word (\d+) with \?lastEventId=$/m.exec(
+      await textOf(page, "#answer-log"),
+    );
+    expect(resumed, "the log's line for the reload").not.toBeNull();
+    expect(Number(resumed![1])).toBeGreaterThanOrEqual(20);
+    expect(Number(resumed![1])).toBeLessThan(ANSWER_WORDS);
+    const resumes = demo.answerResumes();
+    expect(resumes).toHaveLength(2);
+    expect(resumes[0]).toBeNull();
+    expect(resumes[1]).toEqual(expect.any(String));
+  }, 60_000);
+
+  test("dropping the connection mid-answer, twice, resumes with ?lastEventId=: every word once", async () => {
+    await startAnswer(20);
+    await page.click("#answer-drop");
+    const first = await wordsReceived(page);
+    await expect.poll(() => wordsReceived(page), { timeout: 10_000 }).toBeGreaterThanOrEqual(first + 30);
+    await page.click("#answer-drop");
+    await expectWholeAnswer();
+    const log = await textOf(page, "#answer-log");
+    for (const connection of [1, 2]) {
+      const dropped = new RegExp(`^dropped connection ${connection} after word (\\d+)$`, "m").exec(log);
+      expect(dropped, `the log's line for drop ${connection}`).not.toBeNull();
+      expect(log).toContain(`connection ${connection + 1}: resuming after word ${dropped![1]} with ?lastEventId=`);
+    }
+    const resumes = demo.answerResumes();
+    expect(resumes).toHaveLength(3);
+    expect(resumes[0]).toBeNull();
+    expect(new Set(resumes.slice(1)).size, "two resumes, each after a different id").toBe(2);
+  }, 60_000);
+
+  test("a reload after the end shows the whole answer without reconnecting", async () => {
+    await startAnswer(1);
+    await expectWholeAnswer();
+    await page.reload();
+    await expect.poll(() => stateOf(page, "answer"), { timeout: 5_000 }).toBe("done");
+    expect(await textOf(page, "#answer-received")).toBe(`${ANSWER_WORDS} of ${ANSWER_WORDS}`);
+    expect(await textOf(page, "#answer-log")).toBe("page reloaded: the answer was complete before");
+    expect(demo.answerResumes()).toHaveLength(1);
+  }, 60_000);
+});
+
+describe("room (topics)", () => {
+  test("two tabs see each other's messages, in the same order; a tab that joins later is shown them", async () => {
+    const context = await browser.newContext();
+    const tab = async () => {
+      const opened = await context.newPage();
+      opened.on("pageerror", (error) => pageErrors.push(error.message));
+      await opened.goto(demo.url.href);
+      await expect.poll(() => stateOf(opened, "room"), { timeout: 10_000 }).toBe("open");
+      return opened;
+    };
+    try {
+      const [first, second] = [await tab(), await tab()];
+      await sayInRoom(first, "hello from the first tab");
+      for (const each of [first, second]) {
+        await expect.poll(() => roomMessages(each), { timeout: 10_000 }).toEqual(["hello from the first tab"]);
+      }
+      await sayInRoom(second, "and hello from the second");
+      for (const each of [first, second]) {
+        await expect
+          .poll(() => roomMessages(each), { timeout: 10_000 })
+          .toEqual(["hello from the first tab", "and hello from the second"]);
+      }
+      // What is not a message is refused with a 400 that the tab shows; nobody sees it.
+      await second.fill("#room-input", "   ");
+      await second.click("#room-send");
+      await expect
+        .poll(() => textOf(second, "#room [data-role=status]"), { timeout: 10_000 })
+        .toBe("Bad Request: a message needs some text: send it as the request body.");
+
+      await first.close();
+      const later = await tab();
+      await expect
+        .poll(() => roomMessages(later), { timeout: 10_000 })
+        .toEqual(["hello from the first tab", "and hello from the second"]);
+      expect(await roomMessages(second)).toEqual(["hello from the first tab", "and hello from the second"]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
+
 test("every panel works at once on the default page (screenshot: UPDATE_SCREENSHOT=1 writes docs/demo.png)", async () => {
   await open();
-  for (const button of ["#report-start", "#download-start", "#logs-start", "#failure-start"]) await page.click(button);
+  for (const button of ["#report-start", "#download-start", "#logs-start", "#failure-start", "#answer-start"]) {
+    await page.click(button);
+  }
+  await sayInRoom(page, "every panel at once");
   await page.waitForFunction(() => (document.getElementById("download-progress") as HTMLProgressElement).value >= 30, null, {
     timeout: 5_000,
   });
@@ -188,9 +304,12 @@ test("every panel works at once on the default page (screenshot: UPDATE_SCREENSH
   expect(await settledState(page, "download", ["paused", "running"])).toBe("done");
   expect(await settledState(page, "logs", ["running"])).toBe("done");
   expect(await settledState(page, "failure", ["running"])).toBe("error");
+  expect(await settledState(page, "answer", READING, ANSWER_TIMEOUT)).toBe("done");
+  expect(await textOf(page, "#answer-check")).toBe("0 repeated, 0 missing");
+  await expect.poll(() => roomMessages(page), { timeout: 10_000 }).toEqual(["every panel at once"]);
   // The default feed ends each connection after 20 tokens: wait to show one resume.
   await expect.poll(() => textOf(page, "#feed-log"), { timeout: 10_000 }).toContain("the server resumed after #20");
   await expect.poll(() => stateOf(page, "feed"), { timeout: 2_000 }).toBe("open");
   mkdirSync(dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
-});
+}, 60_000);

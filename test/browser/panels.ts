@@ -39,3 +39,22 @@ export function feedIds(page: Page): Promise<string> {
 export function lastId(runs: string): number {
   return Number(/(\d+)$/.exec(runs)?.[1] ?? 0);
 }
+
+/** How many words the answer panel has received: `"57 of 300"` is 57. */
+export async function wordsReceived(page: Page): Promise<number> {
+  return Number(/^\d+/.exec(await textOf(page, "#answer-received"))?.[0] ?? 0);
+}
+
+/** The texts of the messages a tab's room panel shows, in order. */
+export function roomMessages(page: Page): Promise<string[]> {
+  return page.$$eval("#room-messages .text", (texts) => texts.map((text) => text.textContent ?? ""));
+}
+
+/** Sends `text` from a tab's room form and waits until the server took it (the form clears). */
+export async function sayInRoom(page: Page, text: string): Promise<void> {
+  await page.fill("#room-input", text);
+  await page.click("#room-send");
+  await page.waitForFunction(() => (document.getElementById("room-input") as HTMLInputElement).value === "", null, {
+    timeout: 10_000,
+  });
+}
