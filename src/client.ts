@@ -12,6 +12,8 @@ export type { EventSourceMessage } from "eventsource-parser";
 export { connectEvents } from "./_connect.ts";
 export type { ClientEvent, ConnectInit, ConnectInput, EventStream } from "./_connect.ts";
 export { ResponseStatusError } from "./errors.ts";
+export { GAP_EVENT } from "./gap.ts";
+export type { Gap } from "./gap.ts";
 
 /** A fetch `Response`, or a byte stream such as `response.body`. */
 export type ReadableBody = Response | ReadableStream<Uint8Array>;

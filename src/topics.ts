@@ -12,7 +12,8 @@ import { shutdownReason } from "./_reasons.ts";
 import { startRun, type ActiveRun, type TopicRun } from "./_run.ts";
 import { CursorSource } from "./_source.ts";
 import { streamed } from "./_streamed.ts";
-import { GAP_EVENT, TopicReader, type Gap, type ReaderView } from "./_topic-reader.ts";
+import { TopicReader, type ReaderView } from "./_topic-reader.ts";
+import { GAP_EVENT, type Gap } from "./gap.ts";
 import {
   eventData,
   eventName,
@@ -26,8 +27,8 @@ import {
 import { memoryStore, type Retention, type TopicEntry, type TopicStore } from "./store.ts";
 import type { ItemResponseInit, Producer } from "./types.ts";
 
-export { GAP_EVENT } from "./_topic-reader.ts";
-export type { Gap } from "./_topic-reader.ts";
+export { GAP_EVENT } from "./gap.ts";
+export type { Gap } from "./gap.ts";
 export type { TopicRun } from "./_run.ts";
 
 /** Options of {@link topics}. */

@@ -16,7 +16,7 @@
  * where `sluice`'s entry point would bring in the whole server side.
  * @module
  */
-import { GAP_EVENT, type Gap } from "../../src/_topic-reader.ts";
+import { GAP_EVENT, type Gap } from "../../src/gap.ts";
 import type { Done, Word } from "../routes/answers.ts";
 import { appendLine, byId, errorText, setState } from "./dom.ts";
 import { loadAnswer, saveAnswer, type SavedAnswer } from "./saved-answer.ts";

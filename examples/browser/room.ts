@@ -6,7 +6,7 @@
  * resumes after the last message it had (or is told, by a gap event, that some are gone).
  * @module
  */
-import { GAP_EVENT, type Gap } from "../../src/_topic-reader.ts";
+import { GAP_EVENT, type Gap } from "../../src/gap.ts";
 import type { RoomMessage } from "../routes/room.ts";
 import { byId, errorText, setState, setStatus } from "./dom.ts";
 
