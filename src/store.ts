@@ -15,7 +15,8 @@ import { unref } from "./_timers.ts";
  * How much of a topic's log is kept; default `{ events: 1000 }`. Every limit given
  * applies; the oldest entries go first. A topic that has ended is forgotten when its
  * events have all expired by `ms`, or 10 minutes after its end if `ms` is not set, once
- * no reader is following it.
+ * no reader is following it; the memory store keeps its end mark (a tombstone, for the
+ * last 10,000 such topics), so a client that comes back then is told it ended.
  */
 export interface Retention {
   /** Most events kept. Exact in the memory store; a store may trim approximately if it says so. */
@@ -87,6 +88,8 @@ export interface TopicStore {
 
 /** How long an ended topic is kept when `retain.ms` is not set. */
 const ENDED_KEEP_MS = 10 * 60_000;
+/** How many forgotten ended topics keep a tombstone (their end mark, without events). */
+const TOMBSTONES = 10_000;
 /** How often expired events and ended topics are swept, at most. */
 const SWEEP_MS = 30_000;
 
@@ -97,13 +100,19 @@ class MemoryLog {
   bytes = 0;
   seq = 0;
   /** New for each log: a topic forgotten and begun again never gives out an id it gave before. */
-  readonly epoch = newEpoch();
+  readonly epoch: string;
   limits: Limits;
   terminal: StoredEntry | undefined;
   readonly followers = new Set<FollowSink>();
 
-  constructor(limits: Limits) {
+  constructor(limits: Limits, tombstone?: StoredEntry) {
     this.limits = limits;
+    const id = tombstone && ID.exec(tombstone.id);
+    this.epoch = id ? id[1]! : newEpoch();
+    if (id) {
+      this.seq = Number(id[2]);
+      this.terminal = tombstone;
+    }
   }
 
   get count(): number {
@@ -159,13 +168,33 @@ class MemoryLog {
  */
 export function memoryStore(): TopicStore {
   const logs = new Map<string, MemoryLog>();
+  /**
+   * The end marks of ended topics since forgotten, oldest first: a client that comes back
+   * after its topic has gone is told it ended (204), not shown a new topic that never ends.
+   */
+  const tombstones = new Map<string, StoredEntry>();
   let sweeper: ReturnType<typeof setInterval> | undefined;
 
+  const logOf = (topic: string, limits: Limits): MemoryLog => {
+    let log = logs.get(topic);
+    if (log === undefined) {
+      log = new MemoryLog(limits, tombstones.get(topic));
+      tombstones.delete(topic);
+      logs.set(topic, log);
+    }
+    return log;
+  };
+  const forget = (topic: string, log: MemoryLog) => {
+    logs.delete(topic);
+    if (log.terminal === undefined) return;
+    tombstones.set(topic, log.terminal);
+    if (tombstones.size > TOMBSTONES) tombstones.delete(tombstones.keys().next().value!);
+  };
   const sweep = () => {
     const now = Date.now();
     for (const [name, log] of logs) {
       log.trim(now);
-      if (log.expired(now)) logs.delete(name);
+      if (log.expired(now)) forget(name, log);
     }
     if (logs.size === 0 && sweeper !== undefined) {
       clearInterval(sweeper);
@@ -179,11 +208,7 @@ export function memoryStore(): TopicStore {
   return {
     append(topic, entry, retain) {
       const limits = checkRetention(retain);
-      let log = logs.get(topic);
-      if (log === undefined) {
-        log = new MemoryLog(limits);
-        logs.set(topic, log);
-      }
+      const log = logOf(topic, limits);
       log.limits = limits;
       if (log.terminal) {
         if (entry.kind !== "event") return Promise.resolve(log.terminal.id);
@@ -210,18 +235,14 @@ export function memoryStore(): TopicStore {
     },
 
     follow(topic, sink) {
-      let log = logs.get(topic);
-      if (log === undefined) {
-        log = new MemoryLog(checkRetention(undefined));
-        logs.set(topic, log);
-      }
+      const log = logOf(topic, checkRetention(undefined));
       log.trim(Date.now());
       log.followers.add(sink);
       sink.entries(log.retained());
       const followed = log;
       return () => {
         followed.followers.delete(sink);
-        if (logs.get(topic) === followed && followed.expired(Date.now())) logs.delete(topic);
+        if (logs.get(topic) === followed && followed.expired(Date.now())) forget(topic, followed);
       };
     },
 
@@ -235,6 +256,7 @@ export function memoryStore(): TopicStore {
       if (sweeper !== undefined) clearInterval(sweeper);
       sweeper = undefined;
       logs.clear();
+      tombstones.clear();
     },
   };
 }

@@ -457,3 +457,55 @@ describe("bad input", () => {
     expect(seen.map((event) => event.event ?? event.data)).toEqual([GAP_EVENT, "a"]);
   });
 });
+
+describe("after an ended topic is forgotten", () => {
+  test("a client that comes back with the last id gets 204, not a gap and a stream that never ends; publishing still fails", async () => {
+    const made = hub({ retain: { ms: 50 } });
+    const topic = made.topic("answer");
+    await topic.run(function* () {
+      yield "a";
+      yield "b";
+    }).done;
+    let lastId = "";
+    for await (const event of topic.read()) lastId = event.id;
+    expect(topic.sseResponse(request(lastId)).status).toBe(204);
+    await sleep(400); // the events expire, the sweep forgets the topic, its tombstone stays
+    expect(topicsState(made).logs).toBeLessThanOrEqual(1);
+    const back = topic.sseResponse(request(lastId));
+    expect(back.status).toBe(204);
+    await expect(topic.publish("late")).rejects.toThrow(/has ended/);
+    expect(topic.sseResponse(request()).status, "ended, with nothing kept for a newcomer either").toBe(204);
+  });
+
+  test("a reader whose last id is just before the oldest kept event gets no gap event", async () => {
+    const topic = hub({ retain: { events: 2 } }).topic("exact");
+    const ids = await publishAll(topic, ["a", "b", "c", "d"]);
+    await topic.end();
+    const seen = await collect(topic.sseResponse(request(ids[1])));
+    expect(seen.map((event) => event.event ?? event.data)).toEqual(["c", "d"]);
+  });
+});
+
+describe("memoryStore", () => {
+  test("forgets an ended topic once its events expired and nobody follows it, keeping its end mark as a tombstone", async () => {
+    const store = memoryStore();
+    try {
+      const retain = { ms: 50 };
+      const eventId = await store.append("t", { kind: "event", data: "a" }, retain);
+      const endId = await store.append("t", { kind: "end", data: "" }, retain);
+      const first: string[] = [];
+      store.follow("t", { entries: (batch) => first.push(...batch.map((entry) => entry.id)), error: () => {} })();
+      expect(first).toEqual([eventId, endId]);
+      await sleep(400); // the sweep runs every 100 ms here
+      const again: { id: string; kind: string }[] = [];
+      store.follow("t", { entries: (batch) => again.push(...batch.map(({ id, kind }) => ({ id, kind }))), error: () => {} })();
+      expect(again).toEqual([{ id: endId, kind: "end" }]);
+      expect(store.distance!(eventId, endId)).toBe(1);
+      // A new hub on the same store (another deploy of the same process's topics) tells a returning client it ended.
+      const made = hub({ store, retain });
+      expect(made.topic("t").sseResponse(request(eventId)).status).toBe(204);
+    } finally {
+      await store.close();
+    }
+  });
+});
