@@ -11,7 +11,7 @@
  * | `/download` | `fileResponse`: a generated file, `Range`, `Repr-Digest` |
  * | `/logs` | `ndjsonResponse`: a log tail |
  * | `/fail` | a producer that throws: the client sees a cut-off body |
- * | `POST /answers` | `topic.run`: starts a long answer detached from any request; `{ id }` |
+ * | `POST /answers` | `topic.run`: starts a long answer detached from any request, and streams it (201, `Location`) |
  * | `/answers/<id>` | `topic.sseResponse`: the answer, resumed after `Last-Event-ID` (or `?lastEventId=`) |
  * | `/room` | `topic.sseResponse`: a room every tab reads; `POST` a message to `publish` it |
  *
@@ -88,7 +88,7 @@ export function createDemo(options: DemoOptions = {}): FetchHandler {
       case "/fail":
         return failRoute(request);
       case ANSWERS_PATH:
-        return startAnswerRoute(answers);
+        return startAnswerRoute(request, answers, trace);
       case ROOM_PATH:
         return request.method === "POST" ? postRoomRoute(request, live) : roomRoute(request, live);
       case "/favicon.ico":

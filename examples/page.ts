@@ -30,7 +30,7 @@ const STYLE = `
   button:disabled { opacity: .5; cursor: default; }
   .box { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; background: #fbfcfd;
          font: 12.5px/1.5 ui-monospace, monospace; white-space: pre-wrap; overflow: auto; }
-  #feed-text { height: 88px; }
+  #feed-text { height: 88px; margin-top: 8px; }
   #feed-log, #failure-lines { height: 76px; margin-top: 8px; }
   .facts { display: flex; flex-wrap: wrap; gap: 4px 18px; margin: 8px 0 0; color: var(--muted); }
   .facts b { color: var(--ink); font-weight: 600; }
@@ -75,14 +75,15 @@ export function pageHtml(origin: string): string {
 <main>
   <section id="feed" data-state="idle">
     <h2>Live events <span class="badge">idle</span></h2>
-    <p class="code">sseResponse() · EventSource · lastEventId(request)</p>
+    <p class="code">sseResponse() · connectEvents() · lastEventId(request)</p>
+    <button id="feed-kill" disabled>Kill the connection</button>
     <div id="feed-text" class="box" aria-live="polite"></div>
     <div class="facts">
       <span>ids received: <b id="feed-ids">none</b></span>
       <span id="feed-clock">waiting for a tick</span>
     </div>
     <div id="feed-log" class="box"></div>
-    <p class="note">The server ends each connection after ${DEFAULT_END_AFTER} tokens (<code>?endAfter=</code> on this page to change) to show the resume.</p>
+    <p class="note">The server ends each connection after ${DEFAULT_END_AFTER} tokens (<code>?endAfter=</code> on this page to change), and the button cuts the one being read: either way <code>connectEvents</code> reconnects by itself and resumes with <code>Last-Event-ID</code>.</p>
   </section>
 
   <section id="report" data-state="idle">
@@ -124,16 +125,16 @@ export function pageHtml(origin: string): string {
 
   <section id="answer" data-state="idle">
     <h2>Resumable answer <span class="badge">idle</span></h2>
-    <p class="code">topics() · topic.run() · topic.sseResponse() · Last-Event-ID</p>
+    <p class="code">topics() · topic.run() · connectEvents(): POST to start, GET to resume · Last-Event-ID</p>
     <button id="answer-start">Start a long answer</button>
-    <button id="answer-drop" disabled>Drop connection</button>
+    <button id="answer-kill" disabled>Kill the connection</button>
     <div id="answer-text" class="box" aria-live="polite"></div>
     <div class="facts">
       <span>words received: <b id="answer-received">0</b></span>
       <b id="answer-check">0 repeated, 0 missing</b>
     </div>
     <div id="answer-log" class="box"></div>
-    <p class="note">The answer runs on the server whether or not this page reads it. Reload the page or drop the connection mid-answer: it resumes after the last word received (its id is kept in sessionStorage), and the counts come from the numbers the words carry.</p>
+    <p class="note">The answer runs on the server whether or not this page reads it. Kill the connection mid-answer: <code>connectEvents</code> resumes it with a GET after the last word received. Reload the page: it resumes the same way (the answer's URL and last id are kept in sessionStorage). The counts come from the numbers the words carry.</p>
   </section>
 
   <section id="room" data-state="idle">
@@ -156,8 +157,8 @@ curl -N -H 'Last-Event-ID: 8' "$URL/sse?endAfter=5"
 curl -N $URL/report
 curl -N $URL/logs
 curl -r 4194000- $URL/download | wc -c
-curl -X POST $URL/answers       # {"id":"…"}
-curl -N $URL/answers/&lt;id&gt;
+curl -N -i -X POST $URL/answers  # 201, Location: /answers/&lt;id&gt;, the words
+curl -N -H 'Last-Event-ID: &lt;an id&gt;' $URL/answers/&lt;id&gt;
 curl -N $URL/room
 curl -d 'hello from a terminal' $URL/room
 curl -N $URL/fail; echo "curl exit $?"</div>

@@ -10,8 +10,11 @@ export type Trace =
   | { route: "sse"; lastEventIdHeader: string | null }
   /** The report's producer yielded section `section` of `of`. */
   | { route: "report"; section: number; of: number }
-  /** An answer's stream opened; `after` is the last event id it resumes after (header or query), `null` from the start. */
-  | { route: "answer"; after: string | null };
+  /**
+   * An answer's stream opened: by the POST that starts it, or by a GET. `lastEventIdHeader`
+   * is the raw `Last-Event-ID` it carried (`null`: none; a `?lastEventId=` is not one).
+   */
+  | { route: "answer"; method: string; lastEventIdHeader: string | null };
 
 /** Receives every {@link Trace}; the demo's default ignores them. */
 export type Tracer = (trace: Trace) => void;

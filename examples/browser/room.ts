@@ -1,17 +1,18 @@
 /**
- * The room panel. Every tab that opens the page joins /room with an `EventSource`; the
+ * The room panel. Every tab that opens the page joins /room with `connectEvents`; the
  * form POSTs a message to /room, and it comes back to this tab the way it reaches every
  * other one, so all tabs show the same messages in the same order. A tab that joins late
- * first gets the messages the server still keeps; one whose `EventSource` reconnects
- * resumes after the last message it had (or is told, by a gap event, that some are gone).
+ * first gets the messages the server still keeps; one whose connection drops reconnects
+ * and resumes after the last message it had (or is told, by a gap event, that some are gone).
  * @module
  */
-import { GAP_EVENT, type Gap } from "../../src/gap.ts";
+import { connectEvents, GAP_EVENT, type Gap } from "../../src/client.ts";
 import type { RoomMessage } from "../routes/room.ts";
+import { watchAttempts } from "./attempts.ts";
 import { byId, errorText, setState, setStatus } from "./dom.ts";
 
 /** Joins the room and wires its form. */
-export function joinRoom(): EventSource {
+export function joinRoom(): void {
   const form = byId("room-form", HTMLFormElement);
   const input = byId("room-input", HTMLInputElement);
   const send = byId("room-send", HTMLButtonElement);
@@ -25,23 +26,32 @@ export function joinRoom(): EventSource {
 
   const joined = () => setState("room", "open", `joined, ${count} message${count === 1 ? "" : "s"}`);
 
-  const source = new EventSource("/room");
-  setState("room", "connecting", "joining…");
-  source.addEventListener("open", joined);
-  source.addEventListener("message", (event) => {
-    const { text, at } = JSON.parse(event.data) as RoomMessage;
-    count++;
-    show(messageLine(at, text));
-    joined();
+  // The attempts are watched only to show the panel's state: joined once a response streams.
+  const attempts = watchAttempts({
+    request: ({ number }) => setState("room", "connecting", number > 1 ? "rejoining…" : "joining…"),
+    response: () => {
+      if (attempts.streaming) joined();
+    },
+    end: () => setState("room", "reconnecting", "reconnecting…"),
   });
-  source.addEventListener(GAP_EVENT, (event) => {
-    const { missed } = JSON.parse(event.data) as Gap;
-    show(noticeLine(`${missed ?? "some"} messages since this tab's last one are gone (expired, or the server restarted)`));
-  });
-  source.addEventListener("error", () => {
-    if (source.readyState === EventSource.CONNECTING) setState("room", "reconnecting", "reconnecting…");
-    else setState("room", "error", "closed");
-  });
+  void (async () => {
+    try {
+      for await (const event of connectEvents("/room", { fetch: attempts.fetch })) {
+        if (event.event === GAP_EVENT) {
+          const { missed } = JSON.parse(event.data) as Gap;
+          show(noticeLine(`${missed ?? "some"} messages since this tab's last one are gone (expired, or the server restarted)`));
+        } else if (event.event === "message") {
+          const { text, at } = JSON.parse(event.data) as RoomMessage;
+          count++;
+          show(messageLine(at, text));
+          joined();
+        }
+      }
+    } catch (error) {
+      show(noticeLine(`left the room: ${errorText(error)}`));
+    }
+    setState("room", "error", "closed");
+  })();
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -65,7 +75,6 @@ export function joinRoom(): EventSource {
       input.focus();
     }
   });
-  return source;
 }
 
 /** One message: the server's time of it, and its text (as text, never as HTML). */

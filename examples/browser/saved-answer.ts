@@ -1,6 +1,6 @@
 /**
  * The answer the panel is reading, kept in sessionStorage after every word: a reload of
- * the page finds its id, the id of the last event it had and what it had counted, and
+ * the page finds its URL, the id of the last event it had and what it had counted, and
  * resumes the answer right after that event. sessionStorage, not localStorage: each tab
  * follows its own answer, and it is gone with the tab. Starting a new answer replaces it.
  * @module
@@ -11,8 +11,8 @@ const KEY = "sluice-demo:answer";
 
 /** What a reload needs to go on where the page was. */
 export interface SavedAnswer {
-  /** The answer's id, as POST /answers gave it. */
-  id: string;
+  /** Where GET resumes the answer: the `Location` of the POST that started it (`/answers/<id>`). */
+  url: string;
   /** The id of the last event received (the SSE `id`), or null before the first. */
   lastEventId: string | null;
   tally: Tally;
@@ -45,7 +45,8 @@ export function saveAnswer(answer: SavedAnswer): void {
 function isSavedAnswer(value: unknown): value is SavedAnswer {
   const saved = value as Partial<SavedAnswer> | null;
   return (
-    typeof saved?.id === "string" &&
+    typeof saved?.url === "string" &&
+    saved.url.startsWith("/answers/") &&
     (saved.lastEventId === null || typeof saved.lastEventId === "string") &&
     typeof saved.tally?.next === "number" &&
     typeof saved.text === "string" &&

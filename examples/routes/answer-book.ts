@@ -32,19 +32,23 @@ export class AnswerBook {
     this.keepMs = keepMs;
   }
 
-  /** Runs `producer` into a new answer's topic; its id, or `undefined` when {@link MAX_RUNNING} are running. */
-  start(producer: Producer<SSEItem>): string | undefined {
+  /**
+   * Runs `producer` into a new answer's topic; its id and topic (POST streams it at once),
+   * or `undefined` when {@link MAX_RUNNING} are running.
+   */
+  start(producer: Producer<SSEItem>): { id: string; topic: Topic } | undefined {
     this.#forgetExpired();
     if (this.#running >= MAX_RUNNING) return undefined;
     const id = crypto.randomUUID();
-    const run = this.#topics.topic(topicName(id)).run(producer, { timeout: RUN_TIMEOUT_MS });
+    const topic = this.#topics.topic(topicName(id));
+    const run = topic.run(producer, { timeout: RUN_TIMEOUT_MS });
     this.#running++;
     this.#expiries.set(id, Date.now() + this.keepMs);
     const finished = () => {
       this.#running--;
     };
     run.done.then(finished, finished);
-    return id;
+    return { id, topic };
   }
 
   /** The topic of answer `id`, if this handler made it and it has not expired. */

@@ -1,21 +1,23 @@
 /**
  * POST /answers and GET /answers/<id>: a long answer, like an LLM's, that survives a
  * dropped connection and a reload. POST starts the answer's producer with `topic.run()`,
- * detached from any request; GET streams the answer's topic with `topic.sseResponse()`,
- * which replays every word after the client's last event id and then goes live. So a
- * client that drops and comes back resumes the one run where it left it: the producer
- * never runs twice, and no word is lost or repeated.
+ * detached from any request, and streams the answer at once (201, its URL in `Location`);
+ * GET /answers/<id> streams the same topic with `topic.sseResponse()`, which replays every
+ * word after the client's last event id and then goes live. So a client that drops and
+ * comes back resumes the one run where it left it: the producer never runs twice, and no
+ * word is lost or repeated. The page does this with `connectEvents`: its first attempt is
+ * the POST, every later one a GET of the `Location` with `Last-Event-ID`.
  *
- *     curl -X POST http://localhost:8000/answers            # {"id":"…"}
+ *     curl -N -i -X POST http://localhost:8000/answers      # 201, Location: /answers/<id>, the words
  *     curl -N http://localhost:8000/answers/<id>
  *     curl -N -H 'Last-Event-ID: <an id it sent>' http://localhost:8000/answers/<id>
  * @module
  */
-import { lastEventId, type SSEItem } from "../../src/index.ts";
+import type { SSEItem } from "../../src/index.ts";
 import { sleep } from "../sleep.ts";
 import type { Tracer } from "../trace.ts";
 import { MAX_RUNNING, type AnswerBook } from "./answer-book.ts";
-import { json, notFound } from "./respond.ts";
+import { notFound } from "./respond.ts";
 
 /** The path POST starts answers at; each answer streams at `/answers/<id>`. */
 export const ANSWERS_PATH = "/answers";
@@ -50,9 +52,9 @@ export function answerWord(n: number): string {
 
 /**
  * The answer's producer: {@link ANSWER_WORDS} numbered `word` events, then `done`. The
- * topic's end alone would close each response cleanly, which `EventSource` takes for a
- * dropped connection (it reconnects, to be told 204); `done` tells the page the answer
- * is whole, so it closes its `EventSource` at once. The waits stop when its signal aborts
+ * topic's end alone would close each response cleanly, which a reconnecting client takes
+ * for a dropped connection (it reconnects, to be told 204); `done` tells the page the
+ * answer is whole, so it stops reading at once. The waits stop when its signal aborts
  * (the run's timeout, or the topics closing).
  */
 async function* answer(signal: AbortSignal): AsyncGenerator<SSEItem> {
@@ -65,23 +67,32 @@ async function* answer(signal: AbortSignal): AsyncGenerator<SSEItem> {
   yield { event: "done", data: done };
 }
 
-/** Answers POST /answers: starts an answer; 201 with `{ id }`, and its URL in `Location`. */
-export function startAnswerRoute(book: AnswerBook): Response {
-  const id = book.start(answer);
-  if (id === undefined) {
+/** What a topic's stream sends when the answer's producer failed: the page stops instead of reconnecting to a failure. */
+const FAILED = { onError: () => ({ event: "failed", data: "the answer's producer failed, or the server is shutting down" }) };
+
+/**
+ * Answers POST /answers: starts an answer and streams it from its first word, 201 with
+ * the answer's URL in `Location`, where a client that loses this response resumes it
+ * with GET. Streaming at once saves a round trip before the first word, and a request
+ * that starts an answer no client reads; 503 (and `Retry-After`) when too many run.
+ */
+export function startAnswerRoute(request: Request, book: AnswerBook, trace: Tracer): Response {
+  const started = book.start(answer);
+  if (started === undefined) {
     return new Response(`Service Unavailable: ${MAX_RUNNING} answers are running already; try again in a few seconds.\n`, {
       status: 503,
       headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "5" },
     });
   }
-  return json({ id }, { status: 201, headers: { location: `${ANSWERS_PATH}/${id}` } });
+  traceAnswer(request, trace);
+  return started.topic.sseResponse(request, { ...FAILED, status: 201, headers: { location: `${ANSWERS_PATH}/${started.id}` } });
 }
 
 /**
  * Answers GET /answers/<id>: the answer's words after the request's last event id (its
  * `Last-Event-ID` header, else `?lastEventId=`), then the rest as they come. A producer
- * that failed (or timed out) ends the stream with a `failed` event, so the page stops
- * instead of reconnecting to a failure. `trace` hears the id each connection resumes after.
+ * that failed (or timed out) ends the stream with a `failed` event. `trace` hears the
+ * `Last-Event-ID` of each connection.
  */
 export function answerRoute(request: Request, book: AnswerBook, trace: Tracer): Response {
   const id = new URL(request.url).pathname.slice(ANSWERS_PATH.length + 1);
@@ -90,8 +101,11 @@ export function answerRoute(request: Request, book: AnswerBook, trace: Tracer): 
     const minutes = Math.round(book.keepMs / 60_000);
     return notFound(`this server started no answer with that id, or it has expired (answers are kept ${minutes} minutes).`);
   }
-  trace({ route: "answer", after: lastEventId(request) ?? null });
-  return topic.sseResponse(request, {
-    onError: () => ({ event: "failed", data: "the answer's producer failed, or the server is shutting down" }),
-  });
+  traceAnswer(request, trace);
+  return topic.sseResponse(request, FAILED);
+}
+
+/** Tells `trace` how a connection to an answer came: its method, and the `Last-Event-ID` it carried. */
+function traceAnswer(request: Request, trace: Tracer): void {
+  trace({ route: "answer", method: request.method, lastEventIdHeader: request.headers.get("last-event-id") });
 }

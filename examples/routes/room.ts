@@ -2,7 +2,7 @@
  * POST /room and GET /room: one chat room that every open tab shares. A message is one
  * `publish()` to the room's topic; every tab reads that topic with `sseResponse()`, so
  * each sees every message once, in the same order. A tab that joins first gets the
- * messages still kept (the topics' retention), and one whose `EventSource` reconnects
+ * messages still kept (the topics' retention), and one whose connection drops and reconnects
  * resumes after the last message it had.
  *
  *     curl -N http://localhost:8000/room

@@ -3,8 +3,9 @@
  *
  * Each connection sends `hello` (with `retry`), then `token` events with ids 1, 2, 3…
  * and a `tick` after every fifth token. It ends after `endAfter` tokens (default 20, 0 =
- * never), so a browser shows `EventSource` reconnecting: the reconnect carries
- * `Last-Event-ID`, and the stream resumes right after that id.
+ * never), so a client shows itself reconnecting (the page's `connectEvents`, or any
+ * `EventSource`): the reconnect carries `Last-Event-ID`, and the stream resumes right
+ * after that id.
  *
  *     curl -N http://localhost:8000/sse
  *     curl -N -H 'Last-Event-ID: 8' 'http://localhost:8000/sse?endAfter=5'
@@ -26,7 +27,7 @@ export const DEFAULT_END_AFTER = 20;
 
 const TEXT =
   "sluice pulls each token from the producer only when the client is ready for it. " +
-  "When the server ends a stream, EventSource reconnects with the id of the last event " +
+  "When the server ends a stream, the client reconnects with the id of the last event " +
   "it saw, and the server resumes right after it: nothing lost, nothing repeated. ";
 const TOKENS = TEXT.split(/(?<= )/);
 
@@ -51,7 +52,7 @@ export function sseRoute(request: Request, trace: Tracer): Response {
         yield { event: "token", id, data: tokenText(id) };
         if (id % TICK_EVERY === 0) yield { event: "tick", data: { time: new Date().toISOString(), sent: id } };
       }
-      yield { comment: `the server ends this stream after ${endAfter} tokens; EventSource resumes with Last-Event-ID` };
+      yield { comment: `the server ends this stream after ${endAfter} tokens; the client resumes with Last-Event-ID` };
     },
     { signal: request.signal },
   );

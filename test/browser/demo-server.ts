@@ -16,8 +16,8 @@ export interface RunningDemo {
   lastEventIdHeaders(): (string | null)[];
   /** Report sections the producer has yielded so far. */
   reportSectionsSent(): number[];
-  /** The last event id each connection to an answer resumed after, in order (`null`: from the start). */
-  answerResumes(): (string | null)[];
+  /** Each connection to an answer: its method, and the raw `Last-Event-ID` header it carried (`null`: none). */
+  answerRequests(): { method: string; lastEventIdHeader: string | null }[];
   /** Closes the server, then the demo's topics (answers still running stop). */
   close(): Promise<void>;
 }
@@ -36,7 +36,10 @@ export async function startDemo(): Promise<RunningDemo> {
     traces,
     lastEventIdHeaders: () => traces.flatMap((trace) => (trace.route === "sse" ? [trace.lastEventIdHeader] : [])),
     reportSectionsSent: () => traces.flatMap((trace) => (trace.route === "report" ? [trace.section] : [])),
-    answerResumes: () => traces.flatMap((trace) => (trace.route === "answer" ? [trace.after] : [])),
+    answerRequests: () =>
+      traces.flatMap((trace) =>
+        trace.route === "answer" ? [{ method: trace.method, lastEventIdHeader: trace.lastEventIdHeader }] : [],
+      ),
     close: async () => {
       await server.close();
       topics.abort();

@@ -58,7 +58,7 @@ async function open(query = ""): Promise<void> {
   await page.waitForFunction(() => document.getElementById("feed")?.dataset.state !== "idle", null, { timeout: 15_000 });
 }
 
-describe("live events (EventSource)", () => {
+describe("live events (connectEvents)", () => {
   test("tokens arrive in order, with their ids, text and tick events", async () => {
     await open("?endAfter=0");
     await expect.poll(async () => lastId(await feedIds(page)), { timeout: 8_000 }).toBeGreaterThanOrEqual(10);
@@ -74,16 +74,35 @@ describe("live events (EventSource)", () => {
     expect(demo.lastEventIdHeaders()).toEqual([null]);
   });
 
-  test("after the server ends the stream, EventSource reconnects with Last-Event-ID: no id lost or repeated", async () => {
+  test("after the server ends the stream, connectEvents reconnects with Last-Event-ID: no id lost or repeated", async () => {
     await open("?endAfter=4");
     await expect.poll(async () => lastId(await feedIds(page)), { timeout: 10_000 }).toBeGreaterThanOrEqual(13);
     const ids = await feedIds(page);
     expect(ids).toBe(`1–${lastId(ids)}`);
     expect(demo.lastEventIdHeaders().slice(0, 4)).toEqual([null, "4", "8", "12"]);
     const log = await textOf(page, "#feed-log");
-    expect(log).toContain("stream ended: reconnecting with Last-Event-ID 4");
-    expect(log).toContain("connection 2: the server resumed after #4");
+    expect(log).toContain(
+      "stream ended by the server\nreconnecting with Last-Event-ID 4\nconnection 2: the server resumed after #4",
+    );
     expect(log).toContain("connection 4: the server resumed after #12");
+  });
+
+  test("killing the connection mid-stream: connectEvents reconnects by itself with Last-Event-ID; no id lost or repeated", async () => {
+    await open("?endAfter=0");
+    await expect.poll(async () => lastId(await feedIds(page)), { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
+    await page.click("#feed-kill");
+    await expect.poll(() => demo.lastEventIdHeaders().length, { timeout: 10_000 }).toBe(2);
+    const resumedAfter = Number(demo.lastEventIdHeaders()[1]);
+    expect(resumedAfter).toBeGreaterThanOrEqual(5);
+    await expect.poll(async () => lastId(await feedIds(page)), { timeout: 10_000 }).toBeGreaterThanOrEqual(resumedAfter + 5);
+    const ids = await feedIds(page);
+    expect(ids).toBe(`1–${lastId(ids)}`);
+    expect(await textOf(page, "#feed-log")).toContain(
+      "connection lost (AbortError: killed by the page's button)\n" +
+        `reconnecting with Last-Event-ID ${resumedAfter}\n` +
+        `connection 2: the server resumed after #${resumedAfter}`,
+    );
+    expect(demo.lastEventIdHeaders()).toEqual([null, String(resumedAfter)]);
   });
 });
 
@@ -197,43 +216,73 @@ describe("resumable answer (topics)", () => {
     expect(await textOf(page, "#answer-check")).toBe("0 repeated, 0 missing");
     expect(await textOf(page, "#answer-text")).toBe(range(1, ANSWER_WORDS).map(answerWord).join(" "));
     expect(await page.isEnabled("#answer-start")).toBe(true);
-    expect(await page.isDisabled("#answer-drop")).toBe(true);
+    expect(await page.isDisabled("#answer-kill")).toBe(true);
   }
 
-  test("a reload mid-answer resumes after the last word the page had: every word once", async () => {
+  /**
+   * The log's line for the request of connection `n`, a GET of `path`: the Last-Event-ID
+   * connectEvents sent, and the word the page says that id is.
+   */
+  function resumeLine(log: string, n: number, path: string): { id: string; word: number } | undefined {
+    const line = new RegExp(`^connection ${n}: GET ${path}, Last-Event-ID: (\\S+) \\(word (\\d+)\\)$`, "m").exec(log);
+    return line === null ? undefined : { id: line[1]!, word: Number(line[2]) };
+  }
+
+  /** Where the page's log says the POST's response put the answer. */
+  function answerPath(log: string): string {
+    const created = /^201 Created, Location: (\/answers\/[0-9a-f-]{36})$/m.exec(log);
+    expect(created, "the log's line for the POST's response").not.toBeNull();
+    return created![1]!;
+  }
+
+  test("killing the connection mid-answer, twice: connectEvents resumes by itself with a GET and Last-Event-ID, every word once", async () => {
+    await startAnswer(20);
+    await page.click("#answer-kill");
+    const first = await wordsReceived(page);
+    // The kill button is enabled again once the new connection streams; it streams more words.
+    await expect.poll(() => wordsReceived(page), { timeout: 15_000 }).toBeGreaterThanOrEqual(first + 30);
+    await page.click("#answer-kill");
+    await expectWholeAnswer();
+
+    const log = await textOf(page, "#answer-log");
+    expect(log.split("\n")[0]).toBe("connection 1: POST /answers, from the first word");
+    const path = answerPath(log);
+    const sent: string[] = [];
+    for (const connection of [1, 2]) {
+      const killed = new RegExp(
+        `^connection ${connection} lost \\(AbortError: killed by the page's button\\) after word (\\d+): connectEvents resumes$`,
+        "m",
+      ).exec(log);
+      expect(killed, `the log's line for kill ${connection}`).not.toBeNull();
+      const resumed = resumeLine(log, connection + 1, path);
+      expect(resumed, `the log's line for connection ${connection + 1}`).toMatchObject({ word: Number(killed![1]) });
+      sent.push(resumed!.id);
+    }
+    expect(new Set(sent).size, "each resume after a different id").toBe(2);
+    // The server saw the POST once, then GETs carrying those ids in the Last-Event-ID header.
+    expect(demo.answerRequests()).toEqual([
+      { method: "POST", lastEventIdHeader: null },
+      ...sent.map((id) => ({ method: "GET", lastEventIdHeader: id })),
+    ]);
+  }, 90_000);
+
+  test("a reload mid-answer resumes with lastEventId after the last word the page had: every word once", async () => {
     await startAnswer(20);
     await page.reload();
     await expectWholeAnswer();
-    // The reloaded page resumed the same answer after a word it had, not from the start.
-    const resumed = /^connection 2: page reloaded: resuming after word (\d+) with \?lastEventId=$/m.exec(
-      await textOf(page, "#answer-log"),
-    );
-    expect(resumed, "the log's line for the reload").not.toBeNull();
-    expect(Number(resumed![1])).toBeGreaterThanOrEqual(20);
-    expect(Number(resumed![1])).toBeLessThan(ANSWER_WORDS);
-    const resumes = demo.answerResumes();
-    expect(resumes).toHaveLength(2);
-    expect(resumes[0]).toBeNull();
-    expect(resumes[1]).toEqual(expect.any(String));
-  }, 60_000);
-
-  test("dropping the connection mid-answer, twice, resumes with ?lastEventId=: every word once", async () => {
-    await startAnswer(20);
-    await page.click("#answer-drop");
-    const first = await wordsReceived(page);
-    await expect.poll(() => wordsReceived(page), { timeout: 10_000 }).toBeGreaterThanOrEqual(first + 30);
-    await page.click("#answer-drop");
-    await expectWholeAnswer();
     const log = await textOf(page, "#answer-log");
-    for (const connection of [1, 2]) {
-      const dropped = new RegExp(`^dropped connection ${connection} after word (\\d+)$`, "m").exec(log);
-      expect(dropped, `the log's line for drop ${connection}`).not.toBeNull();
-      expect(log).toContain(`connection ${connection + 1}: resuming after word ${dropped![1]} with ?lastEventId=`);
-    }
-    const resumes = demo.answerResumes();
-    expect(resumes).toHaveLength(3);
-    expect(resumes[0]).toBeNull();
-    expect(new Set(resumes.slice(1)).size, "two resumes, each after a different id").toBe(2);
+    const reloaded = /^page reloaded: resuming after word (\d+)$/m.exec(log);
+    expect(reloaded, "the log's line for the reload").not.toBeNull();
+    const word = Number(reloaded![1]);
+    expect(word).toBeGreaterThanOrEqual(20);
+    expect(word).toBeLessThan(ANSWER_WORDS);
+    // The reloaded page resumed the same answer after a word it had, not from the start.
+    const resumed = resumeLine(log, 2, "/answers/[0-9a-f-]{36}");
+    expect(resumed, "the log's line for connection 2").toMatchObject({ word });
+    expect(demo.answerRequests()).toEqual([
+      { method: "POST", lastEventIdHeader: null },
+      { method: "GET", lastEventIdHeader: resumed!.id },
+    ]);
   }, 60_000);
 
   test("a reload after the end shows the whole answer without reconnecting", async () => {
@@ -243,7 +292,7 @@ describe("resumable answer (topics)", () => {
     await expect.poll(() => stateOf(page, "answer"), { timeout: 5_000 }).toBe("done");
     expect(await textOf(page, "#answer-received")).toBe(`${ANSWER_WORDS} of ${ANSWER_WORDS}`);
     expect(await textOf(page, "#answer-log")).toBe("page reloaded: the answer was complete before");
-    expect(demo.answerResumes()).toHaveLength(1);
+    expect(demo.answerRequests()).toEqual([{ method: "POST", lastEventIdHeader: null }]);
   }, 60_000);
 });
 
