@@ -62,7 +62,7 @@ const DEFAULT_STALL = 45_000;
 const MAX_RETRY_AFTER = 86_400_000;
 
 /** Why one attempt ended: a clean end (reconnect), 204 (stop), or a failure (reconnect after a longer wait). */
-type Ending = { kind: "clean" } | { kind: "no-content" } | { kind: "failed"; error: unknown; wait?: number };
+type Ending = { kind: "clean" } | { kind: "no-content" } | { kind: "failed"; error: unknown; wait?: number; opened?: boolean };
 
 interface Settings {
   input: ConnectInput;
@@ -79,7 +79,8 @@ interface Settings {
  * Server-sent events from `input`, reconnecting after a network error, a stall, a
  * retryable status (408, 429, 5xx) or a clean end, and resuming with `Last-Event-ID`, so
  * every event arrives once. Stops on 204, on `signal`, on a `break`, on another 4xx
- * (`ResponseStatusError`), and on a response that is not `text/event-stream`.
+ * (`ResponseStatusError`), on a response that is not `text/event-stream`, and with what an
+ * `input` or `headers` function throws (so it can refuse an attempt).
  *
  * @example
  * ```ts
@@ -156,7 +157,8 @@ async function* attempts(settings: Settings, state: { lastEventId: string | unde
           { cause: ending.error },
         );
       }
-      failures++;
+      // A connection that opened (a 2xx event stream) ended the run of failures before this one.
+      failures = ending.opened ? 1 : failures + 1;
     } else {
       if (settings.once) return;
       failures = 0;
@@ -194,9 +196,16 @@ async function* connection(
   outer?.addEventListener("abort", onAbort, { once: true });
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let done = false;
+  let opened = false;
   try {
     arm();
-    const request = await requestFor(settings, state.lastEventId, first, controller.signal);
+    let request: Request;
+    try {
+      request = await requestFor(settings, state.lastEventId, first, controller.signal);
+    } catch (error) {
+      done = true; // the caller's input() or headers() threw: its own decision (or bug), not the network's
+      throw error;
+    }
     const { fetch: fetcher } = settings; // called unbound: a browser's fetch refuses any other `this`
     const response = await fetcher(request);
     if (response.status === 204) {
@@ -225,6 +234,7 @@ async function* connection(
     }
     if (!response.body) return { kind: "clean" };
     reader = response.body.getReader();
+    opened = true;
     const queue: EventSourceMessage[] = [];
     let oversize = false;
     const parser = createParser({
@@ -263,7 +273,7 @@ async function* connection(
   } catch (error) {
     if (outer?.aborted) return { kind: "clean" }; // the caller stopped it: the loop just ends
     if (done) throw error;
-    return { kind: "failed", error };
+    return { kind: "failed", error, opened };
   } finally {
     clearTimeout(timer);
     outer?.removeEventListener("abort", onAbort);

@@ -168,7 +168,11 @@ describe("what the readers fixed in issue #14", () => {
 
   test("the body of a non-2xx response is cancelled before ResponseStatusError is thrown", async () => {
     let cancelled = false;
-    const body = new ReadableStream({ cancel: () => void (cancelled = true) });
+    const body = new ReadableStream({
+      cancel() {
+        cancelled = true;
+      },
+    });
     await expect(collect(readEvents(new Response(body, { status: 503 })))).rejects.toBeInstanceOf(ResponseStatusError);
     expect(cancelled).toBe(true);
   });

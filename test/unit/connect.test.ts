@@ -64,8 +64,21 @@ describe("connectEvents reconnects and resumes", () => {
     await collect(connectEvents(url, { retry: { initial: 25, max: 120, jitter: 0 } }));
     const waits = seen.slice(1).map((request, i) => request.at - seen[i]!.at);
     const floors = [25, 50, 100, 120, 120];
-    waits.forEach((wait, i) => expect(wait, `wait ${i + 1}`).toBeGreaterThanOrEqual(floors[i]! - 5));
+    for (const [i, wait] of waits.entries()) expect(wait, `wait ${i + 1}`).toBeGreaterThanOrEqual(floors[i]! - 5);
     expect(waits[4]!, "capped at retry.max").toBeLessThan(120 + 400);
+  });
+
+  test("a connection that opened ends a run of failures: each drop after a working connection waits the initial time again", async () => {
+    const { url, seen } = await server([
+      cut("id: 1\ndata: a\n\n"),
+      cut("id: 2\ndata: b\n\n"),
+      cut("id: 3\ndata: c\n\n"),
+      status(204),
+    ]);
+    const events = await collect(connectEvents(url, { retry: { initial: 100, max: 10_000, jitter: 0 } }));
+    expect(events.map((event) => event.data)).toEqual(["a", "b", "c"]);
+    const waits = seen.slice(1).map((request, i) => request.at - seen[i]!.at);
+    for (const wait of waits) expect(wait).toBeLessThan(100 + 20 + 150); // the cut comes 20 ms after the event; no doubling
   });
 
   test("jitter adds a random part to each wait, at most retry.jitter", async () => {
@@ -98,6 +111,29 @@ describe("what stops it", () => {
     await expect(collect(connectEvents(url, quick))).rejects.toThrow(
       /expected text\/event-stream from .*, got "text\/html" \(status 200\)/,
     );
+  });
+
+  test("what an input or headers function throws stops it, unretried: the caller can refuse an attempt", async () => {
+    const { url, seen } = await server([cut("id: 1\ndata: a\n\n")]);
+    let attempts = 0;
+    const stream = connectEvents(() => {
+      if (attempts++ > 0) throw new Error("will not resume: the answer is gone");
+      return new Request(url);
+    }, quick);
+    const got: string[] = [];
+    const error = await (async () => {
+      for await (const event of stream) got.push(event.data);
+    })().catch((e: unknown) => e);
+    expect(got).toEqual(["a"]);
+    expect((error as Error).message).toBe("will not resume: the answer is gone");
+    expect(seen).toHaveLength(1);
+    const failing = connectEvents(url, {
+      ...quick,
+      headers: () => {
+        throw new Error("no token");
+      },
+    });
+    await expect(collect(failing)).rejects.toThrow("no token");
   });
 
   test("an event larger than maxEventSize stops it with a RangeError naming the option", async () => {
