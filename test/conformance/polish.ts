@@ -105,8 +105,8 @@ export function polish(ctx: SuiteContext): void {
       const events = [];
       for await (const event of readEvents(await fetch(ctx.url("/polish/sse-error")))) events.push(event);
       expect(events).toEqual([
-        { event: "token", data: "one", id: undefined },
-        { event: "error", data: JSON.stringify({ message: "generation failed", retry: true }), id: undefined },
+        { event: "token", data: "one", id: undefined, lastEventId: "" },
+        { event: "error", data: JSON.stringify({ message: "generation failed", retry: true }), id: undefined, lastEventId: "" },
       ]);
     });
 

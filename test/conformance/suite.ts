@@ -180,12 +180,18 @@ export function conformance(host: Host): void {
       expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
       const events: EventSourceMessage[] = [];
       for await (const event of readEvents(response)) events.push(event);
+      let lastEventId = ""; // WHATWG: it persists across events that have no id
       expect(events).toEqual(
-        SSE_EVENTS.map((event) => ({
-          event: event.event,
-          id: event.id === undefined ? undefined : String(event.id),
-          data: typeof event.data === "string" ? event.data.replace(/\r\n|\r/g, "\n") : JSON.stringify(event.data),
-        })),
+        SSE_EVENTS.map((event) => {
+          const id = event.id === undefined ? undefined : String(event.id);
+          lastEventId = id ?? lastEventId;
+          return {
+            event: event.event,
+            id,
+            data: typeof event.data === "string" ? event.data.replace(/\r\n|\r/g, "\n") : JSON.stringify(event.data),
+            lastEventId,
+          };
+        }),
       );
     });
 

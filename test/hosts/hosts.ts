@@ -9,8 +9,6 @@ import type { Stats } from "../fixture/fixture.ts";
 import type { StressStats } from "../fixture/stress-routes.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-type MiniflareRequest = import("miniflare").Request;
-
 const bin = (name: string) => `${root}node_modules/.bin/${name}`;
 
 export interface RunningHost {
@@ -194,7 +192,7 @@ export const WORKER_FLAGS = ["enable_request_signal"];
 export const workerd: Host = {
   name: "workerd",
   async start(options = {}) {
-    const { Miniflare, fetch: miniflareFetch } = await import("miniflare");
+    const { Miniflare } = await import("miniflare");
     let stderr = "";
     const keep = (stream: NodeJS.ReadableStream) => {
       stream.setEncoding("utf8");
@@ -212,10 +210,6 @@ export const workerd: Host = {
         : {}),
       modulesRoot: root,
       modules: await workerModules(),
-      // workerd's network refuses loopback addresses; the tests' own servers are there, so
-      // the Worker's outbound fetch goes through this process (responses stream back as they
-      // come), with Miniflare's fetch, which takes the Request class Miniflare hands over.
-      outboundService: (request: MiniflareRequest) => miniflareFetch(request),
       compatibilityDate: "2026-04-01",
       compatibilityFlags: WORKER_FLAGS,
       host: "127.0.0.1",
