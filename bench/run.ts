@@ -4,7 +4,7 @@
  * and fan-out); one table per runtime and kind of workload, medians of several runs,
  * ratios to sluice.
  *
- *   npm run bench                       # everything (about 15 minutes)
+ *   npm run bench                       # everything (about 10 minutes)
  *   npm run bench -- --docs             # everything, and the tables of docs/performance.md
  *   npm run bench -- --quick            # fewer runs, smaller workloads (a smoke test)
  *   npm run bench -- --runtime node --only sse,tiny
