@@ -64,6 +64,7 @@ export async function joinReady<T>(
       return joined;
     }
     if (batch.size >= maxBytes || batch.count >= BATCH_ITEMS) return joined;
+    if (cursor.ready?.() === false) return joined; // nothing more now: send what is here
     if (!owned) batch.secure(); // the producer runs again now and may reuse what it yielded
     step = advance(cursor);
     for (let tick = 0; tick < READY_TICKS && !step.settled; tick++) await undefined;

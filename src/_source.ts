@@ -16,6 +16,12 @@ export interface Cursor<T> {
    * given away); an iterator's may be its producer's memory, filled again on `next()`.
    */
   readonly owned?: boolean;
+  /**
+   * Whether `next()` would answer at once. A cursor that can tell (a topic's reader) saves
+   * a pull from asking for an item that is not there, which costs it a wait it must then
+   * undo; `undefined`: ask.
+   */
+  ready?(): boolean;
 }
 
 /**

@@ -59,6 +59,15 @@ export class TopicReader<T> {
     return this.#gap === undefined && this.#seq === this.#log.next;
   }
 
+  /** Whether {@link TopicReader.next} answers at once: an entry, a gap event, the end or a failure is there. */
+  ready(): boolean {
+    const log = this.#log;
+    if (this.#done || log.failure) return true;
+    if (!log.loaded) return false;
+    if (this.#seq < 0 || this.#gap !== undefined) return true;
+    return this.#seq < log.next || log.terminal !== undefined;
+  }
+
   /** The next item at once when there is one (or the end, or the failure); else a promise of it. */
   next(): IteratorResult<T> | Promise<IteratorResult<T>> {
     const result = this.#poll();

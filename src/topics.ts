@@ -302,7 +302,7 @@ class TopicHandle implements Topic {
       };
     }
     return streamed<Uint8Array>(
-      new CursorSource({ next: () => reader.next(), close: () => reader.return() }),
+      new CursorSource({ next: () => reader.next(), close: () => reader.return(), ready: () => reader.ready() }),
       topicInit,
       { encode: (bytes) => bytes, idle, owned: true },
       SSE_TYPE,

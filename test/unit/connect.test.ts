@@ -106,6 +106,18 @@ describe("what stops it", () => {
     expect(seen).toHaveLength(1);
   });
 
+  test("100 retries against a 503 whose error page never ends leave no connection open: each body is cancelled", async () => {
+    const endlessError: Step = (res) => {
+      res.writeHead(503, { "content-type": "text/html" });
+      res.write("<h1>down</h1>"); // and never ends
+    };
+    const steps: Step[] = Array.from({ length: 100 }, () => endlessError);
+    const { url, seen } = await server([...steps, status(204)]);
+    await within(collect(connectEvents(url, { retry: { initial: 1, max: 1, jitter: 0 } })), 20_000, "100 retries");
+    expect(seen).toHaveLength(101);
+    await within(Promise.all(seen.map((request) => request.closed)), 5_000, "every connection closed");
+  });
+
   test("a response that is not text/event-stream stops it with an error that names the type", async () => {
     const { url } = await server([(res) => res.writeHead(200, { "content-type": "text/html" }).end("<h1>login</h1>")]);
     await expect(collect(connectEvents(url, quick))).rejects.toThrow(
