@@ -12,18 +12,9 @@ import { shutdownReason } from "./_reasons.ts";
 import { startRun, type ActiveRun, type TopicRun } from "./_run.ts";
 import { CursorSource } from "./_source.ts";
 import { streamed } from "./_streamed.ts";
-import { TopicReader, type ReaderView } from "./_topic-reader.ts";
-import { GAP_EVENT, type Gap } from "./gap.ts";
-import {
-  eventData,
-  eventName,
-  formatEvent,
-  keepAliveOf,
-  lastEventId,
-  SSE_TYPE,
-  type SSEItem,
-  type SSEResponseInit,
-} from "./sse.ts";
+import { TopicReader } from "./_topic-reader.ts";
+import { eventView, sseView, toEntry } from "./_topic-items.ts";
+import { formatEvent, keepAliveOf, lastEventId, SSE_TYPE, type SSEItem, type SSEResponseInit } from "./sse.ts";
 import { memoryStore, type Retention, type TopicEntry, type TopicStore } from "./store.ts";
 import type { ItemResponseInit, Producer } from "./types.ts";
 
@@ -99,17 +90,6 @@ export interface Topic {
 const LINGER_MS = 10_000;
 const NAME_MAX = 256;
 
-const sseView: ReaderView<Uint8Array> = {
-  entry: (entry) => entry.bytes,
-  gap: (gap) => encodeText(formatEvent({ event: GAP_EVENT, data: gap })),
-};
-
-const eventView: ReaderView<TopicEvent> = {
-  entry: ({ stored }) =>
-    stored.event === undefined ? { id: stored.id, data: stored.data } : { id: stored.id, event: stored.event, data: stored.data },
-  gap: (gap: Gap, lastId) => ({ id: lastId ?? "", event: GAP_EVENT, data: JSON.stringify(gap) }),
-};
-
 /**
  * Topics on a store (default: {@link memoryStore}).
  *
@@ -134,23 +114,8 @@ export function topics(options: TopicsOptions = {}): Topics {
   return new Hub(store, retain ?? { events: 1000 }, checkRetention(retain), slow);
 }
 
-/**
- * What topics hold in this process: logs, their readers, the readers waiting for an
- * event, and runs. For tests that prove a reader that left is forgotten. @internal
- */
-export function topicsState(of: Topics): { logs: number; readers: number; waiting: number; runs: number } {
-  if (!(of instanceof Hub)) throw new TypeError("sluice: topicsState() takes what topics() returned.");
-  let readers = 0;
-  let waiting = 0;
-  for (const { log } of of.logs.values()) {
-    readers += log.readers;
-    waiting += log.waiting;
-  }
-  return { logs: of.logs.size, readers, waiting, runs: of.runs.size };
-}
-
-/** The topics of one store, and the logs of those read in this process. */
-class Hub implements Topics {
+/** The topics of one store, and the logs of those read in this process. @internal */
+export class Hub implements Topics {
   readonly store: TopicStore;
   readonly retain: Retention;
   readonly limits: Limits;
@@ -312,31 +277,6 @@ class TopicHandle implements Topic {
   run(producer: Producer<SSEItem>, options?: { timeout?: number }): TopicRun {
     return startRun(this, this.#hub.runs, producer, options);
   }
-}
-
-/** A published item as an entry: its data as clients receive it, and its event type. */
-function toEntry(item: SSEItem): TopicEntry {
-  if (typeof item === "string" || ArrayBuffer.isView(item) || item instanceof ArrayBuffer) {
-    return { kind: "event", data: eventData(item) };
-  }
-  if (typeof item !== "object" || item === null || Array.isArray(item)) {
-    throw new TypeError(`sluice: a topic event must be a string, bytes or { event?, data }, got ${describe(item)}.`);
-  }
-  for (const key of ["id", "retry", "comment"] as const) {
-    if (item[key] !== undefined) {
-      throw new TypeError(
-        `sluice: a topic event cannot have \`${key}\`: ` +
-          (key === "id" ? "the store gives each event its id (publish() resolves to it)." : "it has only `event` and `data`.") +
-          ` Remove \`${key}\`.`,
-      );
-    }
-  }
-  if (item.data === undefined) {
-    throw new TypeError("sluice: a topic event needs `data`: clients do not dispatch an event without it.");
-  }
-  const entry: TopicEntry = { kind: "event", data: eventData(item.data) };
-  if (item.event !== undefined) entry.event = eventName(item.event);
-  return entry;
 }
 
 function ignore(): void {}

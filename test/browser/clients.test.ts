@@ -10,6 +10,7 @@ import { ANSWER_WORDS, answerWord, type Word } from "../../examples/routes/answe
 import { MESSAGE_MAX } from "../../examples/routes/room.ts";
 import { RETRY_MS, tokenText } from "../../examples/routes/sse.ts";
 import { startDemo, type RunningDemo } from "./demo-server.ts";
+import { readEvents } from "../../src/client.ts";
 
 let demo: RunningDemo;
 beforeEach(async () => {
@@ -155,23 +156,10 @@ test("fetch: the topic routes refuse what they do not take, and say why", async 
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-/** The events of an SSE response as they arrive; leaving the loop cancels the body. */
-async function* events(response: Response): AsyncGenerator<EventSourceMessage> {
+/** The events of an SSE response as they arrive (sluice's own reader: leaving the loop cancels the body). */
+function events(response: Response) {
   expect(response.ok, `status ${response.status}`).toBe(true);
-  const queue: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (event) => queue.push(event) });
-  const decoder = new TextDecoder();
-  const reader = response.body!.getReader();
-  try {
-    for (;;) {
-      while (queue.length > 0) yield queue.shift()!;
-      const { done, value } = await reader.read();
-      if (done) return;
-      parser.feed(decoder.decode(value, { stream: true }));
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
+  return readEvents(response);
 }
 
 function parse(text: string): EventSourceMessage[] {

@@ -1,5 +1,6 @@
 import { getEventListeners } from "node:events";
-import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { EventSourceMessage } from "eventsource-parser";
+import { readEvents } from "../../src/client.ts";
 import { afterEach, describe, expect, test } from "vitest";
 import {
   GAP_EVENT,
@@ -11,7 +12,7 @@ import {
   type Topics,
   type TopicsOptions,
 } from "../../src/index.ts";
-import { topicsState } from "../../src/topics.ts";
+import { topicsState } from "../../src/_topics-state.ts";
 import { decoder, sleep } from "./helpers.ts";
 
 const opened: Topics[] = [];
@@ -32,22 +33,8 @@ function request(lastId?: string, signal?: AbortSignal): Request {
   return new Request("http://topics.test/t", init);
 }
 
-/** The events of an SSE response as a client parses them; leaving the loop cancels the body. */
-async function* events(response: Response): AsyncGenerator<EventSourceMessage> {
-  const queue: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (event) => queue.push(event) });
-  const reader = response.body!.getReader();
-  try {
-    for (;;) {
-      while (queue.length > 0) yield queue.shift()!;
-      const { done, value } = await reader.read();
-      if (done) return;
-      parser.feed(decoder.decode(value, { stream: true }));
-    }
-  } finally {
-    reader.cancel().catch(() => {});
-  }
-}
+/** The events of an SSE response as a client parses them (sluice's reader: leaving the loop cancels the body). */
+const events = (response: Response) => readEvents(response);
 
 /** Every item of an async iterable (Node 20 has no Array.fromAsync). */
 async function all<T>(iterable: AsyncIterable<T>): Promise<T[]> {
