@@ -81,13 +81,24 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
     },
   });
   let graceful!: Promise<void>;
+  let ended = false;
+  // Bun's graceful stop() settles only once every connection has closed. Under load it
+  // waited out the whole grace with no request pending and no response open (seen after
+  // clients had dropped streams mid-body), so done is when no request is in flight: bodies
+  // Bun sends itself are not among the open responses, but are among its pending requests.
+  const noneInFlight = () =>
+    new Promise<void>((resolve) => {
+      const check = () => (ended || server.pendingRequests === 0 ? resolve() : void setTimeout(check, 10));
+      check();
+    });
   const close = closer(options.signal, open, shutdownGrace, {
     stop() {
-      graceful = server.stop(); // settles once every connection has closed
+      graceful = server.stop();
     },
-    finished: () => graceful, // bodies Bun sends itself are not among the open responses
+    finished: () => Promise.race([graceful, open.drained().then(noneInFlight)]),
     async end() {
-      await server.stop(true); // whatever is still open (a foreign endless body) is cut off
+      ended = true;
+      await server.stop(true); // idle connections, and whatever is still open (a foreign endless body), are cut off
     },
   });
   const bound = server.port ?? port; // undefined only on a unix socket

@@ -6,6 +6,8 @@ interface BunServer {
   hostname: string | undefined;
   stop(closeActiveConnections?: boolean): Promise<void>;
   timeout(request: Request, seconds: number): void;
+  /** Requests whose response is not yet complete. */
+  readonly pendingRequests: number;
 }
 
 interface BunServeOptions {

@@ -3,6 +3,7 @@
  * eventsource-parser, as a user's client would.
  */
 import { createHash } from "node:crypto";
+import { connect, type Socket } from "node:net";
 import { open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,6 +48,22 @@ async function shaOf(response: Response): Promise<{ sha: string; bytes: number }
     bytes += chunk.byteLength;
   }
   return { sha: hash.digest("hex"), bytes };
+}
+
+/** A connection that had one complete response and is kept open, idle, as a client's keep-alive pool does. */
+async function idleConnection(url: URL): Promise<Socket> {
+  const socket = connect({ host: url.hostname, port: Number(url.port) });
+  let received = "";
+  await new Promise<void>((resolve, reject) => {
+    socket.on("error", reject);
+    socket.on("data", (data: Buffer) => {
+      received += data.toString("latin1");
+      if (received.includes("\r\n\r\n")) resolve(); // a HEAD: the head is the whole response
+    });
+    socket.write("HEAD /release?key=idle HTTP/1.1\r\nhost: x\r\n\r\n");
+  });
+  socket.on("error", () => {}); // the server cuts it when it closes
+  return socket;
 }
 
 /** What the parts of the suite share: the host, its running server, and helpers. */
@@ -390,7 +407,10 @@ export function conformance(host: Host): void {
           }
         });
         await statsUntil(computing, (s) => s.started === 1, 2_000); // the handler is computing
+        // A keep-alive connection left idle after its response must not hold close() up.
+        const idle = await idleConnection(url("/"));
         const closed = await server.close!();
+        idle.destroy();
         expect(closed.ms).toBeLessThan(2_000); // well within shutdownGrace
         expect(closed.stats[name]).toMatchObject({ started: 3, finallies: 3 });
         expect(closed.stats[computing], "the computing handler saw its signal abort").toMatchObject({ started: 1, finallies: 1 });
