@@ -71,9 +71,27 @@ export class Batch {
   /** What is already joined, owned by the batch; `#length` bytes of it are used. */
   #buffer: Uint8Array | undefined;
   #length = 0;
+  /**
+   * Byte items of a source that never fills them again (a topic's shared event bytes), kept
+   * as they are and joined once, at the size they add up to, by {@link Batch.take}.
+   */
+  #parts: Uint8Array[] | undefined;
+
+  /** `owned`: the source never fills again what it yields, so its bytes need no copy until joined. */
+  constructor(owned = false) {
+    if (owned) this.#parts = [];
+  }
 
   add(item: Encoded): void {
     this.count++;
+    if (this.#parts !== undefined) {
+      if (typeof item !== "string") {
+        if (item.byteLength > 0) this.#parts.push(item);
+        this.size += item.byteLength;
+        return;
+      }
+      this.#joinParts(); // text after shared bytes: join them, then go on the usual way
+    }
     if (typeof item === "string") {
       if (item === "") return;
       this.secure();
@@ -98,11 +116,15 @@ export class Batch {
 
   /** Whether {@link Batch.take} handed out the producer's own memory (one byte item, uncopied). */
   get borrowed(): boolean {
-    return this.#buffer === undefined && this.#loose !== undefined;
+    return this.#buffer === undefined && (this.#loose !== undefined || this.#parts?.length === 1);
   }
 
   /** The joined chunk, or `undefined` when every item was empty. */
   take(): Uint8Array | undefined {
+    if (this.#parts !== undefined) {
+      if (this.#parts.length === 1) return this.#parts[0]; // one item: no copy
+      this.#joinParts();
+    }
     if (this.#buffer === undefined) {
       if (this.#loose !== undefined) return this.#loose; // one byte item: no copy
       return this.#text === "" ? undefined : utf8Encoder.encode(this.#text);
@@ -110,6 +132,20 @@ export class Batch {
     this.#flushText();
     this.secure();
     return this.#buffer.subarray(0, this.#length);
+  }
+
+  /** Copies the kept parts into the buffer, sized once for all of them; later items join the usual way. */
+  #joinParts(): void {
+    const parts = this.#parts!;
+    this.#parts = undefined;
+    if (parts.length === 0) return;
+    let total = 0;
+    for (const part of parts) total += part.byteLength;
+    this.#buffer = new Uint8Array(total);
+    for (const part of parts) {
+      this.#buffer.set(part, this.#length);
+      this.#length += part.byteLength;
+    }
   }
 
   #flushText(): void {

@@ -43,7 +43,7 @@ export async function joinReady<T>(
   stopped: () => boolean,
   owned = false,
 ): Promise<Joined<T>> {
-  const batch = new Batch();
+  const batch = new Batch(owned);
   const joined: Joined<T> = { batch, pending: undefined, done: false, index };
   for (let step = first; ; ) {
     if (step.failed) {
