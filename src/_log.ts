@@ -5,7 +5,7 @@
  * @module
  */
 import { encodeText } from "./_encode.ts";
-import { entrySize, excess, type Limits } from "./_retention.ts";
+import { entrySize, Retained, type Limits } from "./_retention.ts";
 import { formatEvent } from "./sse.ts";
 import type { StoredEntry, TopicStore } from "./store.ts";
 
@@ -14,7 +14,6 @@ export interface LogEntry {
   readonly stored: StoredEntry;
   /** `id:`, `event:` and `data:` lines and the blank line: shared by every reader, never written to. */
   readonly bytes: Uint8Array;
-  readonly size: number;
 }
 
 /** The state of one topic's log in this process, as readers see it. */
@@ -29,11 +28,9 @@ export class Log {
   terminal: StoredEntry | undefined;
   /** Readers of this log in this process (responses and `read()` iterators not yet ended). */
   readers = 0;
-  #entries: LogEntry[] = [];
-  #head = 0;
+  readonly #entries = new Retained<LogEntry>((entry) => entry.stored.time);
   /** The sequence number (this process's own count) of the oldest retained entry. */
   #first = 0;
-  #bytes = 0;
   readonly #limits: Limits;
   /** The sequence number of each retained id (and the terminal's): where a resuming reader starts. */
   readonly #ids = new Map<string, number>();
@@ -62,7 +59,7 @@ export class Log {
 
   /** The sequence number the next appended entry will get. */
   get next(): number {
-    return this.#first + this.#entries.length - this.#head;
+    return this.#first + this.#entries.count;
   }
 
   /** Readers waiting for the next entry. */
@@ -72,7 +69,7 @@ export class Log {
 
   /** The entry numbered `seq`, which must be retained (`first <= seq < next`). */
   at(seq: number): LogEntry {
-    return this.#entries[this.#head + seq - this.#first]!;
+    return this.#entries.at(seq - this.#first);
   }
 
   /** Where a reader that last saw `id` goes on from: the number after it, or `undefined` if it is not retained. */
@@ -114,9 +111,7 @@ export class Log {
       const event: { id: string; event?: string; data: string } = { id: stored.id, data: stored.data };
       if (stored.event !== undefined) event.event = stored.event;
       const bytes = encodeText(formatEvent(event));
-      const size = entrySize(stored.data, stored.event);
-      this.#entries.push({ stored, bytes, size });
-      this.#bytes += size;
+      this.#entries.push({ stored, bytes }, entrySize(stored.data, stored.event));
     }
     this.loaded = true;
     this.#trim(Date.now());
@@ -124,24 +119,7 @@ export class Log {
   }
 
   #trim(now: number): void {
-    const window = {
-      count: this.#entries.length - this.#head,
-      bytes: this.#bytes,
-      size: (i: number) => this.#entries[this.#head + i]!.size,
-      time: (i: number) => this.#entries[this.#head + i]!.stored.time,
-    };
-    const drop = excess(window, this.#limits, now);
-    for (let i = 0; i < drop; i++) {
-      const entry = this.#entries[this.#head]!;
-      this.#ids.delete(entry.stored.id);
-      this.#bytes -= entry.size;
-      this.#entries[this.#head++] = undefined as unknown as LogEntry; // let it be collected now
-      this.#first++;
-    }
-    if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
-      this.#entries = this.#entries.slice(this.#head);
-      this.#head = 0;
-    }
+    this.#first += this.#entries.trim(this.#limits, now, (entry) => this.#ids.delete(entry.stored.id));
   }
 
   #wake(): void {

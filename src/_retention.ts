@@ -37,7 +37,7 @@ export function checkRetention(retain: unknown): Limits {
 }
 
 /** What trimming needs to know of a window of entries, oldest first. */
-export interface Window {
+interface Window {
   readonly count: number;
   readonly bytes: number;
   /** The size and append time (ms since the epoch) of the `i`-th oldest entry. */
@@ -50,7 +50,7 @@ export interface Window {
  * The newest entry stays even when it alone is over the byte limit: a log that cannot
  * hold its last event would lose it before any reader could.
  */
-export function excess(window: Window, limits: Limits, now: number): number {
+function excess(window: Window, limits: Limits, now: number): number {
   let drop = Math.max(0, window.count - limits.events);
   let bytes = window.bytes;
   for (let i = 0; i < drop; i++) bytes -= window.size(i);
@@ -60,6 +60,70 @@ export function excess(window: Window, limits: Limits, now: number): number {
     while (drop < window.count && window.time(drop) < oldest) drop++;
   }
   return drop;
+}
+
+/**
+ * The retained entries of a log, oldest first, with their sizes: what the memory store
+ * keeps of a topic, and what each process's log of it keeps. Trimming drops from the front
+ * by moving a head; the array is compacted once most of it has been dropped.
+ */
+export class Retained<T> implements Window {
+  #items: (T | undefined)[] = [];
+  #sizes: number[] = [];
+  #head = 0;
+  /** The sum of the retained entries' sizes. */
+  bytes = 0;
+  readonly #timeOf: (item: T) => number;
+
+  /** `timeOf`: when an entry was appended (ms since the epoch), for the `ms` limit. */
+  constructor(timeOf: (item: T) => number) {
+    this.#timeOf = timeOf;
+  }
+
+  get count(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /** The `i`-th oldest retained entry. */
+  at(i: number): T {
+    return this.#items[this.#head + i]!;
+  }
+
+  size(i: number): number {
+    return this.#sizes[this.#head + i]!;
+  }
+
+  time(i: number): number {
+    return this.#timeOf(this.at(i));
+  }
+
+  push(item: T, size: number): void {
+    this.#items.push(item);
+    this.#sizes.push(size);
+    this.bytes += size;
+  }
+
+  /** Every retained entry, oldest first. */
+  all(): T[] {
+    return this.#items.slice(this.#head) as T[];
+  }
+
+  /** Drops the oldest entries `limits` no longer keep at `now`, telling `dropped` of each; returns how many. */
+  trim(limits: Limits, now: number, dropped?: (item: T) => void): number {
+    const drop = excess(this, limits, now);
+    for (let i = 0; i < drop; i++) {
+      const at = this.#head++;
+      this.bytes -= this.#sizes[at]!;
+      dropped?.(this.#items[at]!);
+      this.#items[at] = undefined; // let it be collected now
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#sizes = this.#sizes.slice(this.#head);
+      this.#head = 0;
+    }
+    return drop;
+  }
 }
 
 /** The size retention counts for an entry: the UTF-8 bytes of its data and event name. */

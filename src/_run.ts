@@ -5,7 +5,7 @@
  */
 import { checkNonNegative, describe, quote } from "./_messages.ts";
 import { runTimeoutReason, stopReason } from "./_reasons.ts";
-import { isThenable, prepareSource, type Cursor } from "./_source.ts";
+import { prepareSource, settle, type Cursor } from "./_source.ts";
 import { unref } from "./_timers.ts";
 import { StreamAbortError } from "./errors.ts";
 import type { SSEItem } from "./sse.ts";
@@ -75,12 +75,8 @@ async function drive(
   const close = (reason: unknown) => {
     if (cursor === undefined || finished) return;
     finished = true;
-    try {
-      const closing = cursor.close(reason);
-      if (isThenable(closing)) closing.then(undefined, () => {});
-    } catch {
-      // A throwing return() is the producer's own failure; the run is over either way.
-    }
+    const closing = cursor;
+    settle(() => closing.close(reason)); // a throwing return() is the producer's own failure; the run is over either way
   };
   const onAbort = () => close(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });

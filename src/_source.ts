@@ -112,7 +112,7 @@ function discardIterable(source: unknown, reason: unknown): void {
 }
 
 /** Runs `close`; a throw or a rejection is the source's own failure, and is not left unhandled. */
-function settle(close: () => unknown): void {
+export function settle(close: () => unknown): void {
   try {
     const closing = close();
     if (isThenable(closing)) closing.then(undefined, () => {});

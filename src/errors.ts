@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { quote } from "./_messages.ts";
 
 /** Why a stream was ended before its source finished. */
 export type StreamAbortType = "disconnect" | "timeout" | "write-timeout" | "shutdown" | "stop";
@@ -98,9 +99,7 @@ export class TopicFailedError extends Error {
   readonly topic: string;
 
   constructor(topic: string) {
-    super(
-      `sluice: topic ${JSON.stringify(topic.length > 60 ? topic.slice(0, 57) + "..." : topic)} failed: fail() was called, or its run threw or timed out.`,
-    );
+    super(`sluice: topic ${quote(topic)} failed: fail() was called, or its run threw or timed out.`);
     this.name = "TopicFailedError";
     this.topic = topic;
   }

@@ -7,7 +7,7 @@
  * Redis, a Durable Object) only implements the four members of {@link TopicStore}.
  * @module
  */
-import { checkRetention, entrySize, excess, type Limits } from "./_retention.ts";
+import { checkRetention, entrySize, Retained, type Limits } from "./_retention.ts";
 import { quote } from "./_messages.ts";
 import { unref } from "./_timers.ts";
 
@@ -95,9 +95,7 @@ const SWEEP_MS = 30_000;
 
 /** One topic's log in the memory store. */
 class MemoryLog {
-  entries: StoredEntry[] = [];
-  head = 0;
-  bytes = 0;
+  readonly entries = new Retained<StoredEntry>((entry) => entry.time);
   seq = 0;
   /** New for each log: a topic forgotten and begun again never gives out an id it gave before. */
   readonly epoch: string;
@@ -115,31 +113,12 @@ class MemoryLog {
     }
   }
 
-  get count(): number {
-    return this.entries.length - this.head;
-  }
-
-  size(i: number): number {
-    const entry = this.entries[this.head + i]!;
-    return entrySize(entry.data, entry.event);
-  }
-
-  time(i: number): number {
-    return this.entries[this.head + i]!.time;
-  }
-
   trim(now: number): void {
-    const drop = excess(this, this.limits, now);
-    for (let i = 0; i < drop; i++) this.bytes -= this.size(i);
-    this.head += drop;
-    if (this.head > 1024 && this.head * 2 > this.entries.length) {
-      this.entries = this.entries.slice(this.head);
-      this.head = 0;
-    }
+    this.entries.trim(this.limits, now);
   }
 
   retained(): StoredEntry[] {
-    const retained = this.entries.slice(this.head);
+    const retained = this.entries.all();
     if (this.terminal) retained.push(this.terminal);
     return retained;
   }
@@ -148,8 +127,10 @@ class MemoryLog {
   expired(now: number): boolean {
     if (this.followers.size > 0) return false;
     if (this.terminal)
-      return this.count === 0 || now - this.terminal.time >= (this.limits.ms === Infinity ? ENDED_KEEP_MS : this.limits.ms);
-    return this.count === 0;
+      return (
+        this.entries.count === 0 || now - this.terminal.time >= (this.limits.ms === Infinity ? ENDED_KEEP_MS : this.limits.ms)
+      );
+    return this.entries.count === 0;
   }
 }
 
@@ -221,10 +202,8 @@ export function memoryStore(): TopicStore {
       const now = Date.now();
       const stored: StoredEntry = { kind: entry.kind, data: entry.data, id: `${log.epoch}-${++log.seq}`, time: now };
       if (entry.event !== undefined) stored.event = entry.event;
-      if (entry.kind === "event") {
-        log.entries.push(stored);
-        log.bytes += entrySize(stored.data, stored.event);
-      } else {
+      if (entry.kind === "event") log.entries.push(stored, entrySize(stored.data, stored.event));
+      else {
         log.terminal = stored;
       }
       log.trim(now);

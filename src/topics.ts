@@ -11,6 +11,7 @@ import { checkRetention, type Limits } from "./_retention.ts";
 import { shutdownReason } from "./_reasons.ts";
 import { startRun, type ActiveRun, type TopicRun } from "./_run.ts";
 import { CursorSource } from "./_source.ts";
+import { unref } from "./_timers.ts";
 import { streamed } from "./_streamed.ts";
 import { TopicReader } from "./_topic-reader.ts";
 import { eventView, sseView, toEntry } from "./_topic-items.ts";
@@ -166,8 +167,7 @@ export class Hub implements Topics {
     if (log.next === log.first || log.failure) drop();
     else {
       clearTimeout(held.linger);
-      held.linger = setTimeout(drop, LINGER_MS);
-      (held.linger as { unref?: () => void }).unref?.();
+      held.linger = unref(setTimeout(drop, LINGER_MS));
     }
   }
 
