@@ -42,3 +42,25 @@ export const REPLAY_EVENTS = 10_000;
 export function publishParams(url: URL): { m: number; batch: number } {
   return { m: Number(url.searchParams.get("m") ?? 1000), batch: Number(url.searchParams.get("batch") ?? 100) };
 }
+
+/**
+ * The routes every fetch-handler fan-out variant shares besides `/subscribe`: `/publish`
+ * runs the publisher into `publish`, `/stats` is the server's memory, anything else 404.
+ */
+export async function fanOutFetchRoute(
+  url: URL,
+  publish: Publish,
+  memory: () => { rss: number; heap: number },
+): Promise<Response> {
+  switch (url.pathname) {
+    case "/publish": {
+      const { m, batch } = publishParams(url);
+      await publishEvents(m, batch, publish);
+      return Response.json({ published: m });
+    }
+    case "/stats":
+      return Response.json(memory());
+    default:
+      return new Response("not found", { status: 404 });
+  }
+}

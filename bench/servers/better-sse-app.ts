@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createChannel, createResponse, createSession } from "better-sse";
-import { publishEvents, publishParams, type Publish } from "../publisher.ts";
+import { fanOutFetchRoute, publishEvents, publishParams, type Publish } from "../publisher.ts";
 
 function channel() {
   const readers = createChannel();
@@ -49,15 +49,8 @@ export function betterSseFetchApp(memory: () => { rss: number; heap: number }) {
     switch (url.pathname) {
       case "/subscribe":
         return createResponse(request, (session) => readers.register(session));
-      case "/publish": {
-        const { m, batch } = publishParams(url);
-        await publishEvents(m, batch, publish);
-        return Response.json({ published: m });
-      }
-      case "/stats":
-        return Response.json(memory());
       default:
-        return new Response("not found", { status: 404 });
+        return fanOutFetchRoute(url, publish, memory);
     }
   };
 }

@@ -4,7 +4,7 @@
  * most, it never waits for a slow reader (its writes queue in memory).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { publishEvents, publishParams, type FanOutEvent } from "../publisher.ts";
+import { fanOutFetchRoute, publishEvents, publishParams, type FanOutEvent } from "../publisher.ts";
 import { SSE_HEADERS } from "../workloads.ts";
 
 const encoder = new TextEncoder();
@@ -76,15 +76,8 @@ export function streamLoopApp(memory: () => { rss: number; heap: number }) {
         });
         return new Response(body, { headers: SSE_HEADERS });
       }
-      case "/publish": {
-        const { m, batch } = publishParams(url);
-        await publishEvents(m, batch, publish);
-        return Response.json({ published: m });
-      }
-      case "/stats":
-        return Response.json(memory());
       default:
-        return new Response("not found", { status: 404 });
+        return fanOutFetchRoute(url, publish, memory);
     }
   };
 }
