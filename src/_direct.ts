@@ -16,7 +16,7 @@ type Waiting = { resolve: (chunk: Uint8Array | null) => void; reject: (reason: u
 
 /** The part of a body a direct reader drives. */
 interface Pullable {
-  pull(): Promise<void>;
+  pull(): Promise<void> | undefined;
   cancel(reason: unknown): void;
 }
 

@@ -6,10 +6,10 @@
 import type { BodyConfig, BodyControl, FileRange, Settings } from "./_contract.ts";
 import { DirectReader, type Sink } from "./_direct.ts";
 import { encodeText } from "./_encode.ts";
-import { joinReady } from "./_join.ts";
+import { joinReady, type Joined } from "./_join.ts";
 import { IdleWait } from "./_idle.ts";
 import { timeoutReason, writeTimeoutReason } from "./_reasons.ts";
-import { unref } from "./_timers.ts";
+import { Deadline, unref } from "./_timers.ts";
 import { isThenable, type Cursor, type PreparedSource } from "./_source.ts";
 import { advance, type Step } from "./_step.ts";
 
@@ -57,13 +57,20 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
   #lent = false;
   /** Lent chunks go to the stream as copies, unless its consumer is known to copy them itself. */
   #copyLent = true;
-  #writeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Restarted with each chunk handed over; passes if the consumer asks for no more in time. */
+  readonly #writeDeadline: Deadline | undefined;
   #lifeTimer: ReturnType<typeof setTimeout> | undefined;
   /** Keep-alive waits, for a body that sends keep-alives. */
   readonly #idle: IdleWait<T> | undefined;
   #endListeners: (() => void)[] | undefined;
   #onCancel: (() => void) | undefined;
   #closing: Promise<void> | undefined; // the source's return() / cancel(), once called
+  /** A pull waits for the cursor to wake it ({@link BodyEngine.wake}). */
+  #parked = false;
+  /** The cursor was asked to wake this body, and has not yet. */
+  #waking = false;
+  /** Settles the stream's parked pull. */
+  #pulled: (() => void) | undefined;
   readonly #onAbort = () => this.abort(this.#settings.signal!.reason);
 
   /** Makes the body and the stream it feeds (`stream`), whose underlying source it is. */
@@ -74,7 +81,15 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
     this.#batchBytes = config.join === false ? 0 : BATCH_BYTES;
     this.highWaterMark = settings.highWaterMark;
     this.file = config.file;
-    this.#idle = config.idle ? new IdleWait(config.idle.ms, () => this.#queued()) : undefined;
+    this.#idle = config.idle
+      ? new IdleWait(
+          config.idle.ms,
+          () => this.#queued(),
+          () => this.#lapsed(),
+        )
+      : undefined;
+    const { writeTimeout } = settings;
+    this.#writeDeadline = writeTimeout > 0 ? new Deadline(() => this.abort(writeTimeoutReason(writeTimeout)), true) : undefined;
     this.stream = new ReadableStream<Uint8Array>(
       this,
       this.highWaterMark > 0
@@ -96,11 +111,80 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
     }
   }
 
-  /** Hands the sink one chunk of at most {@link PIECE_BYTES}: the rest of a large one, or the next from the source. */
-  async pull(): Promise<void> {
-    clearTimeout(this.#writeTimer);
-    this.#writeTimer = undefined;
-    if (this.#ended) return;
+  /**
+   * Hands the sink one chunk of at most {@link PIECE_BYTES}: the rest of a large one, or the
+   * next from the source. A cursor that can be waited on ({@link Cursor.wait}) is read
+   * without a promise: ready, its items are joined and handed over before this returns;
+   * not ready, the pull is parked until the cursor wakes it. That is the whole way of a
+   * topic's event to a reader that was waiting for it.
+   */
+  pull(): Promise<void> | undefined {
+    this.#writeDeadline?.clear();
+    if (this.#ended) return undefined;
+    const cursor = this.#cursor;
+    if (cursor?.wait === undefined || this.#ahead !== undefined || this.#pending !== undefined) return this.#pullAsync();
+    if (!cursor.ready!()) return this.#park(cursor);
+    const step = advance(cursor);
+    if (!step.settled) {
+      this.#pending = step;
+      return this.#pullAsync();
+    }
+    let joined: Joined<T> | Promise<Joined<T>>;
+    try {
+      joined = this.#join(step, cursor);
+    } catch (error) {
+      this.#fail(error);
+      return undefined;
+    }
+    if (!isThenable(joined)) return this.#handOver(joined) ? undefined : this.#pullAsync();
+    return joined.then(
+      (settled) => (this.#handOver(settled) ? undefined : this.#pullAsync()),
+      (error: unknown) => this.#fail(error),
+    );
+  }
+
+  /** The cursor woke a parked pull: an item, the end or a failure is there. @internal */
+  wake(): void {
+    this.#waking = false;
+    if (!this.#parked) return;
+    this.#parked = false;
+    this.#idle?.stop();
+    const pulled = this.#pulled;
+    this.#pulled = undefined;
+    const pulling = this.pull();
+    if (pulled === undefined) return;
+    if (pulling === undefined) pulled();
+    else void pulling.then(pulled);
+  }
+
+  /**
+   * Parks the pull until the cursor wakes it (once: a wake-up already asked for stands), with
+   * the keep-alive interval running. A stream pulls again only once its pull settles, so
+   * it gets a promise; a direct reader needs none.
+   */
+  #park(cursor: Cursor<T>): Promise<void> | undefined {
+    this.#parked = true;
+    if (!this.#waking) {
+      this.#waking = true;
+      cursor.wait!(this);
+    }
+    this.#idle?.start();
+    if (this.#sink instanceof DirectReader) return undefined;
+    return new Promise<void>((resolve) => (this.#pulled = resolve));
+  }
+
+  /** The keep-alive interval passed while the pull was parked: a keep-alive answers it. */
+  #lapsed(): void {
+    if (!this.#parked || this.#ended) return;
+    this.#parked = false;
+    this.#sent(this.#config.idle!.chunk.slice(), false); // bytes of its own: a consumer may keep or transfer them
+    const pulled = this.#pulled;
+    this.#pulled = undefined;
+    pulled?.();
+  }
+
+  /** The way of every source that is not a ready cursor: each item awaited. */
+  async #pullAsync(): Promise<void> {
     let chunk = this.#ahead;
     let lent = this.#aheadLent;
     this.#ahead = undefined;
@@ -114,12 +198,26 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
       if (this.#ended) return;
       lent = this.#lent;
     }
+    this.#sent(chunk, lent);
+  }
+
+  /** Delivers `chunk` (if any), then closes the body if the source is done, else starts the write timeout. */
+  #sent(chunk: Uint8Array | undefined, lent: boolean): void {
     if (chunk !== undefined) this.#deliver(chunk, lent);
     if (this.#sourceDone && this.#ahead === undefined) this.#close();
-    else if (this.#settings.writeTimeout > 0) {
-      const ms = this.#settings.writeTimeout;
-      this.#writeTimer = unref(setTimeout(() => this.abort(writeTimeoutReason(ms)), ms));
-    }
+    else this.#writeDeadline?.set(this.#settings.writeTimeout);
+  }
+
+  /**
+   * Takes what a join of a ready cursor gave: false if it gave nothing to send and the
+   * source is not done (an item that encoded to nothing), so the pull goes on waiting.
+   */
+  #handOver(joined: Joined<T>): boolean {
+    if (this.#ended) return true;
+    const chunk = this.#took(joined);
+    if (chunk === undefined && !this.#sourceDone) return false;
+    this.#sent(chunk, this.#lent);
+    return true;
   }
 
   /**
@@ -203,25 +301,28 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
         return this.#config.idle!.chunk.slice(); // bytes of its own: a consumer may keep or transfer them
       }
       if (this.#ended) return undefined;
-      const owned = this.#config.owned === true || this.#cursor.owned === true;
-      const joined = await joinReady(
-        step,
-        this.#cursor,
-        this.#config.encode,
-        this.#index,
-        this.#batchBytes,
-        () => this.#ended,
-        owned,
-      );
+      const joined = await this.#join(step, this.#cursor);
       if (this.#ended) return undefined;
-      this.#index = joined.index;
-      this.#pending = joined.pending;
-      if (joined.done) this.#sourceDone = true;
-      const { batch } = joined;
-      const chunk = batch.take();
-      this.#lent = batch.borrowed && !owned;
+      const chunk = this.#took(joined);
       if (chunk !== undefined || this.#sourceDone) return chunk;
     }
+  }
+
+  /** Joins `step` (settled) and the items ready after it. */
+  #join(step: Step<T>, cursor: Cursor<T>): Joined<T> | Promise<Joined<T>> {
+    const owned = this.#config.owned === true || cursor.owned === true;
+    return joinReady(step, cursor, this.#config.encode, this.#index, this.#batchBytes, () => this.#ended, owned);
+  }
+
+  /** Moves past what `joined` joined, and returns its chunk (`undefined`: nothing to send). */
+  #took(joined: Joined<T>): Uint8Array | undefined {
+    this.#index = joined.index;
+    this.#pending = joined.pending;
+    if (joined.done) this.#sourceDone = true;
+    const { batch } = joined;
+    const chunk = batch.take();
+    this.#lent = batch.borrowed && this.#config.owned !== true && this.#cursor?.owned !== true;
+    return chunk;
   }
 
   /** Whether bytes sent earlier still wait in the stream's queue, unread. */
@@ -286,9 +387,13 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
   }
 
   #cleanUp(): void {
-    clearTimeout(this.#writeTimer);
+    this.#writeDeadline?.stop();
     clearTimeout(this.#lifeTimer);
     this.#idle?.clear();
+    this.#parked = false;
+    const pulled = this.#pulled;
+    this.#pulled = undefined;
+    pulled?.();
     this.#settings.signal?.removeEventListener("abort", this.#onAbort);
     const listeners = this.#endListeners;
     this.#endListeners = undefined;

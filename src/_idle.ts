@@ -4,10 +4,12 @@
  * @module
  */
 import type { Step } from "./_step.ts";
+import { Deadline } from "./_timers.ts";
 
 /**
  * Waits on one body's steps. The step gets one reaction however many intervals pass: a
  * reaction per keep-alive would pile up on an idle stream for as long as it stays open.
+ * The interval is one {@link Deadline}, moved with each wait, not a timer made for each.
  */
 export class IdleWait<T> {
   readonly #ms: number;
@@ -15,12 +17,23 @@ export class IdleWait<T> {
   readonly #queued: () => boolean;
   /** The step being watched, and what wakes the wait when it settles. */
   #watched: Step<T> | undefined;
-  #wake: (() => void) | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #wake: ((arrived: boolean) => void) | undefined;
+  readonly #deadline: Deadline;
 
-  constructor(ms: number, queued: () => boolean) {
+  /** `lapsed`: the interval passed with nothing queued while no {@link IdleWait.wait} was pending. */
+  constructor(ms: number, queued: () => boolean, lapsed?: () => void) {
     this.#ms = ms;
     this.#queued = queued;
+    this.#deadline = new Deadline(() => {
+      if (this.#queued()) {
+        this.#deadline.set(this.#ms);
+        return;
+      }
+      const wake = this.#wake;
+      this.#wake = undefined;
+      if (wake) wake(false);
+      else lapsed?.();
+    }, false);
   }
 
   /**
@@ -32,28 +45,31 @@ export class IdleWait<T> {
   wait(step: Step<T>): Promise<boolean> {
     if (this.#watched !== step) {
       this.#watched = step;
-      void step.promise!.then(() => this.#wake?.());
+      void step.promise!.then(() => this.#wake?.(true));
     }
     return new Promise<boolean>((resolve) => {
-      const arm = () => {
-        this.#timer = setTimeout(() => {
-          if (this.#queued()) return arm();
-          this.#wake = undefined;
-          resolve(false);
-        }, this.#ms);
-      };
-      arm();
-      this.#wake = () => {
+      this.start();
+      this.#wake = (arrived) => {
         this.#wake = undefined;
-        clearTimeout(this.#timer);
-        resolve(true);
+        if (arrived) this.#deadline.clear();
+        resolve(arrived);
       };
     });
   }
 
-  /** Stops waiting for good (the body ended). */
+  /** Starts the interval (for a wait that is not on a step: the `lapsed` callback is told). */
+  start(): void {
+    this.#deadline.set(this.#ms);
+  }
+
+  /** The item came: the interval stops. */
+  stop(): void {
+    this.#deadline.clear();
+  }
+
+  /** Stops waiting for good (the body ended): no timer is left. */
   clear(): void {
-    clearTimeout(this.#timer);
+    this.#deadline.stop();
     this.#wake = undefined;
   }
 }

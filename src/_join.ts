@@ -33,8 +33,9 @@ export interface Joined<T> {
  * out first; a failure with nothing before it is thrown. `stopped()` ends the joining
  * when the body has ended meanwhile. `owned`: the source never fills again what it
  * yielded (file slices, a topic's shared bytes), so a lone item is not copied to keep it.
+ * Answers at once unless an item takes microtask turns to settle (an async generator's).
  */
-export async function joinReady<T>(
+export function joinReady<T>(
   first: Step<T>,
   cursor: Cursor<T>,
   encode: Encoder<T>,
@@ -42,10 +43,25 @@ export async function joinReady<T>(
   maxBytes: number,
   stopped: () => boolean,
   owned = false,
-): Promise<Joined<T>> {
-  const batch = new Batch(owned);
-  const joined: Joined<T> = { batch, pending: undefined, done: false, index };
-  for (let step = first; ; ) {
+): Joined<T> | Promise<Joined<T>> {
+  const joined: Joined<T> = { batch: new Batch(owned), pending: undefined, done: false, index };
+  return joinFrom(first, { joined, cursor, encode, maxBytes, stopped, owned });
+}
+
+interface Joining<T> {
+  joined: Joined<T>;
+  cursor: Cursor<T>;
+  encode: Encoder<T>;
+  maxBytes: number;
+  stopped: () => boolean;
+  owned: boolean;
+}
+
+/** Joins from `step` (settled) for as long as items answer at once. */
+function joinFrom<T>(step: Step<T>, joining: Joining<T>): Joined<T> | Promise<Joined<T>> {
+  const { joined, cursor, encode, maxBytes, owned } = joining;
+  const { batch } = joined;
+  for (;;) {
     if (step.failed) {
       if (batch.count === 0) throw step.error;
       joined.pending = step; // send what came before it; the next pull reports the error
@@ -67,11 +83,17 @@ export async function joinReady<T>(
     if (cursor.ready?.() === false) return joined; // nothing more now: send what is here
     if (!owned) batch.secure(); // the producer runs again now and may reuse what it yielded
     step = advance(cursor);
-    for (let tick = 0; tick < READY_TICKS && !step.settled; tick++) await undefined;
-    if (stopped()) return joined;
-    if (!step.settled) {
-      joined.pending = step;
-      return joined;
-    }
+    if (!step.settled) return joinSoon(step, joining);
   }
+}
+
+/** Gives `step` a few microtask turns to settle: settled, it joins; else it is left for the next pull. */
+async function joinSoon<T>(step: Step<T>, joining: Joining<T>): Promise<Joined<T>> {
+  for (let tick = 0; tick < READY_TICKS && !step.settled; tick++) await undefined;
+  if (joining.stopped()) return joining.joined;
+  if (!step.settled) {
+    joining.joined.pending = step;
+    return joining.joined;
+  }
+  return joinFrom(step, joining);
 }

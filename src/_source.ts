@@ -22,6 +22,12 @@ export interface Cursor<T> {
    * undo; `undefined`: ask.
    */
   ready?(): boolean;
+  /**
+   * With {@link Cursor.ready}: calls `waiter.wake()` once `ready()` turns true (or the
+   * cursor ends), so a body waits for it without a promise per item. Asked again before
+   * it woke, it wakes once.
+   */
+  wait?(waiter: { wake(): void }): void;
 }
 
 /**

@@ -33,6 +33,8 @@ export class TopicReader<T> {
   #gap: T | undefined;
   #done = false;
   #settle: { resolve(result: IteratorResult<T>): void; reject(error: unknown): void } | undefined;
+  /** The body that waits for this reader to be ready, woken without a promise (see {@link TopicReader.wait}). */
+  #waiter: { wake(): void } | undefined;
   readonly #wake = () => this.#woken();
 
   constructor(log: Log, after: string | undefined, view: ReaderView<T>, slow: "skip" | "close", release: () => void) {
@@ -76,6 +78,17 @@ export class TopicReader<T> {
       this.#settle = { resolve, reject };
       this.#log.wait(this.#wake);
     });
+  }
+
+  /** Calls `waiter.wake()` once {@link TopicReader.ready} turns true: a body's wait for the next event, with no promise. */
+  wait(waiter: { wake(): void }): void {
+    this.#waiter = waiter;
+    this.#log.wait(this.#wake);
+  }
+
+  /** Ends the reader early, as a body's cursor: the same as {@link TopicReader.return}. */
+  close(): void {
+    this.return();
   }
 
   /** Ends the reader: it stops waiting and lets go of the log. */
@@ -150,6 +163,16 @@ export class TopicReader<T> {
   }
 
   #woken(): void {
+    const waiter = this.#waiter;
+    if (waiter !== undefined) {
+      if (!this.ready()) {
+        this.#log.wait(this.#wake); // woken for nothing new (a load with no entries): wait again
+        return;
+      }
+      this.#waiter = undefined;
+      waiter.wake();
+      return;
+    }
     const settle = this.#settle;
     if (settle === undefined) return;
     let result: IteratorResult<T> | undefined;
@@ -171,6 +194,7 @@ export class TopicReader<T> {
   #finish(): void {
     if (this.#done) return;
     this.#done = true;
+    this.#waiter = undefined;
     this.#log.unwait(this.#wake);
     this.#log.readers--;
     this.#release();

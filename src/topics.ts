@@ -266,12 +266,7 @@ class TopicHandle implements Topic {
         return item === undefined ? undefined : encodeText(formatEvent(item));
       };
     }
-    return streamed<Uint8Array>(
-      new CursorSource({ next: () => reader.next(), close: () => reader.return(), ready: () => reader.ready() }),
-      topicInit,
-      { encode: (bytes) => bytes, idle, owned: true },
-      SSE_TYPE,
-    );
+    return streamed<Uint8Array>(new CursorSource(reader), topicInit, { encode: (bytes) => bytes, idle, owned: true }, SSE_TYPE);
   }
 
   run(producer: Producer<SSEItem>, options?: { timeout?: number }): TopicRun {

@@ -56,7 +56,10 @@ export async function pump(
 ): Promise<void> {
   const reader = readerOf(body);
   let wake: (() => void) | undefined;
+  // `gone.aborted` read per chunk costs a brand check each time: the flag is the same, set once.
+  let left = gone.aborted;
   const onGone = () => {
+    left = true;
     wake?.();
     reader.cancel(gone.reason);
   };
@@ -71,7 +74,7 @@ export async function pump(
   try {
     for (;;) {
       const chunk = await reader.read();
-      if (gone.aborted) return;
+      if (left) return;
       if (chunk === null) break;
       if (chunk.byteLength === 0) continue;
       sent += chunk.byteLength;
@@ -92,11 +95,11 @@ export async function pump(
         wake?.();
       };
       const ok = (res as ServerResponse).write(chunk, reader.lent ? onFlushed : undefined);
-      if ((!ok || (reader.lent && !flushed)) && !gone.aborted) {
+      if ((!ok || (reader.lent && !flushed)) && !left) {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
       }
-      if (gone.aborted) return;
+      if (left) return;
     }
     if (length !== undefined && sent < length) throw mismatch(length, "fewer");
     if (last !== undefined) res.end(last);
