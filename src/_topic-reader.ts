@@ -142,9 +142,9 @@ export class TopicReader<T> {
     const oldest = log.first < log.next ? log.at(log.first).stored.id : log.terminal?.id;
     const distance = oldest === undefined || after.length > ECHO_MAX ? undefined : log.store.distance?.(after, oldest);
     if (distance === 1) return; // its last id is just before the oldest kept: it missed nothing (the rest expired)
-    const evicted = distance !== undefined && distance > 0;
+    const evicted = distance === null || (distance !== undefined && distance > 0);
     this.#gap = this.#view.gap(
-      { lastEventId: echo(after), missed: evicted ? distance - 1 : null, reason: evicted ? "evicted" : "unknown" },
+      { lastEventId: echo(after), missed: typeof distance === "number" && evicted ? distance - 1 : null, reason: evicted ? "evicted" : "unknown" },
       after,
     );
   }
