@@ -97,6 +97,7 @@ export class TopicReader<T> {
     }
     if (!log.loaded) return undefined;
     this.#place();
+    if (this.#seq < 0) return undefined; // not placed yet: its last id is still to come
     if (this.#seq < log.first) {
       if (this.#slow === "close") {
         this.#finish();
@@ -131,10 +132,12 @@ export class TopicReader<T> {
     const log = this.#log;
     log.expire(Date.now());
     const after = this.#after;
+    const seq = after === undefined ? undefined : log.after(after);
+    // An id another process gave that this process's log has not been given yet: wait for it.
+    if (seq === undefined && after !== undefined && !log.terminal && log.store.pending?.(after, newest(log))) return;
     this.#after = undefined;
     this.#seq = log.first;
     if (after === undefined) return;
-    const seq = log.after(after);
     if (seq !== undefined) {
       this.#seq = seq;
       return;
@@ -179,4 +182,9 @@ export class TopicReader<T> {
 
 function echo(id: string | undefined): string | null {
   return id === undefined || id.length > ECHO_MAX ? null : id;
+}
+
+/** The id of the newest entry `log` holds, if any. */
+function newest(log: Log): string | undefined {
+  return log.next > log.first ? log.at(log.next - 1).stored.id : undefined;
 }

@@ -85,6 +85,15 @@ export interface TopicStore {
    */
   distance?(from: string, to: string): number | null | undefined;
   /**
+   * Optional, for stores shared by several processes, whose live read may lag another
+   * process's: whether `id`, not in this process's log, may be an entry it has not been
+   * given yet (newer than `newest`, the newest it holds, if any). A reader resuming after
+   * such an id waits for it instead of getting a gap event at once. Answer `false` for an
+   * id that cannot be one (malformed, or too far ahead), or that reader waits until the
+   * log passes it.
+   */
+  pending?(id: string, newest: string | undefined): boolean;
+  /**
    * Optional, for stores shared by several processes: claims the right to run `topic`'s
    * producer (`topic.run()`) until the returned function releases it, so a run goes on in
    * one process at a time. Rejects with an error saying so while another process holds

@@ -9,7 +9,7 @@ import { describe, quote } from "../src/_messages.ts";
 import type { TopicStore } from "../src/store.ts";
 import { Claims } from "./_redis/claims.ts";
 import { Connection } from "./_redis/connection.ts";
-import { checkName, compareIds, entryFields } from "./_redis/entries.ts";
+import { checkName, compareIds, entryFields, idTime } from "./_redis/entries.ts";
 import { LiveReads } from "./_redis/live.ts";
 import { APPEND } from "./_redis/scripts.ts";
 
@@ -26,6 +26,12 @@ export interface RedisStoreOptions {
   connectTimeout?: number;
 }
 
+/**
+ * How far (ms, either way) from this host's clock the time in a stream id may be for the
+ * id to be one this process has not read yet: another instance's reader can be a few ms
+ * ahead of this one's, never minutes (the rest is clock skew between hosts and Redis).
+ */
+const LAG_MS = 60_000;
 /** How long an ended topic is kept when `retain.ms` is not set (as the memory store does). */
 const ENDED_KEEP_MS = 10 * 60_000;
 
@@ -113,6 +119,13 @@ export function redisStore(options: RedisStoreOptions = {}): TopicStore {
       // Stream ids tell order but not how many entries lay between two of them.
       const order = compareIds(from, to);
       return order !== undefined && order < 0 ? null : undefined;
+    },
+
+    pending(id, newest) {
+      // A reader that read `id` from another instance, whose blocking read is a little ahead of this one's.
+      const time = idTime(id);
+      if (time === undefined || Math.abs(time - Date.now()) > LAG_MS) return false;
+      return newest === undefined || compareIds(id, newest)! > 0;
     },
 
     claim(topic, lost) {

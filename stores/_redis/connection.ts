@@ -51,6 +51,7 @@ export class Connection {
       client ??
       (createClient({
         url,
+        RESP: 2, // the replies this store reads: arrays, as in every Redis version
         disableOfflineQueue: true,
         socket: {
           connectTimeout,

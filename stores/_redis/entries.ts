@@ -20,6 +20,12 @@ export function compareIds(a: string, b: string): number | undefined {
   return compareNumbers(x[1]!, y[1]!) || compareNumbers(x[2]!, y[2]!);
 }
 
+/** The ms part of a stream id, or `undefined` if `id` is not one. */
+export function idTime(id: string): number | undefined {
+  const match = STREAM_ID.exec(id);
+  return match === null ? undefined : Number(match[1]);
+}
+
 /** Two decimal numbers (up to 20 digits, past what a double holds exactly) compared as text. */
 function compareNumbers(a: string, b: string): number {
   const x = a.replace(/^0+(?=.)/, "");
