@@ -5,6 +5,9 @@
  * @module
  */
 import { createClient, ErrorReply, type RedisClientType } from "@redis/client";
+
+/** The client as this module uses it: RESP2 replies, no modules. */
+type Client = RedisClientType<{}, {}, {}, 2>;
 import { unref } from "../../src/_timers.ts";
 
 /** The longest wait between two reconnection attempts, ms. */
@@ -32,7 +35,7 @@ export function maskUrl(url: string): string {
 export class Connection {
   /** The URL, password masked. */
   readonly name: string;
-  readonly #client: RedisClientType;
+  readonly #client: Client;
   readonly #connectTimeout: number;
   /** Called after every (re)connection: the connection is new (a new client id, no scripts cached on a restarted server). */
   onReady: (() => void) | undefined;
@@ -44,7 +47,7 @@ export class Connection {
   #waiting = new Set<(error?: unknown) => void>();
   readonly #scripts = new Map<string, string>();
 
-  constructor(url: string, connectTimeout: number, client?: RedisClientType) {
+  constructor(url: string, connectTimeout: number, client?: Client) {
     this.name = maskUrl(url);
     this.#connectTimeout = connectTimeout;
     this.#client =
@@ -57,7 +60,7 @@ export class Connection {
           connectTimeout,
           reconnectStrategy: (retries) => Math.min(BACKOFF_MAX, 50 * 2 ** Math.min(retries, 6)) * (0.5 + Math.random() / 2),
         },
-      }) as RedisClientType);
+      }) as Client);
     // Without a listener an 'error' event would throw and end the process.
     this.#client.on("error", (error: unknown) => {
       this.#lastError = error;
@@ -74,7 +77,7 @@ export class Connection {
 
   /** A connection on its own socket to the same server (for a blocking read). */
   duplicate(): Connection {
-    const copy = new Connection("", this.#connectTimeout, this.#client.duplicate() as RedisClientType);
+    const copy = new Connection("", this.#connectTimeout, this.#client.duplicate());
     (copy as { name: string }).name = this.name;
     return copy;
   }

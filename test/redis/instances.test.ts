@@ -140,7 +140,7 @@ describe.skipIf(redisMissing !== undefined)(`redisStore: several instances${redi
 });
 
 async function publishedIds(topic: Topic): Promise<string[]> {
-  return (await collect(topic.sseResponse(request()))).map((event) => event.id);
+  return (await collect(topic.sseResponse(request()))).map((event) => event.id ?? "");
 }
 
 describe.skipIf(redisMissing !== undefined)("redisStore: Redis commands per published event", () => {
