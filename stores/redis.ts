@@ -16,7 +16,7 @@ import { APPEND } from "./_redis/scripts.ts";
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
   /** The Redis to use: `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS. Default `redis://127.0.0.1:6379`. */
-  url?: string;
+  url?: string | undefined;
   /**
    * The start of every key the store writes; default `"sluice:"`. A topic's stream is
    * `<prefix>topic:<name>`, its run's claim `<prefix>run:<name>`.
