@@ -147,7 +147,11 @@ export class TopicReader<T> {
     if (distance === 1) return; // its last id is just before the oldest kept: it missed nothing (the rest expired)
     const evicted = distance === null || (distance !== undefined && distance > 0);
     this.#gap = this.#view.gap(
-      { lastEventId: echo(after), missed: typeof distance === "number" && evicted ? distance - 1 : null, reason: evicted ? "evicted" : "unknown" },
+      {
+        lastEventId: echo(after),
+        missed: typeof distance === "number" && evicted ? distance - 1 : null,
+        reason: evicted ? "evicted" : "unknown",
+      },
       after,
     );
   }

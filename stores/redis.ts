@@ -67,7 +67,8 @@ export function redisStore(options: RedisStoreOptions = {}): TopicStore {
   if (typeof url !== "string" || !/^rediss?:\/\//.test(url)) {
     throw new TypeError(`sluice: redisStore's \`url\` must be a redis:// or rediss:// URL, got ${quote(url)}.`);
   }
-  if (typeof prefix !== "string") throw new TypeError(`sluice: redisStore's \`prefix\` must be a string, got ${describe(prefix)}.`);
+  if (typeof prefix !== "string")
+    throw new TypeError(`sluice: redisStore's \`prefix\` must be a string, got ${describe(prefix)}.`);
   if (typeof connectTimeout !== "number" || !(connectTimeout > 0) || connectTimeout === Infinity) {
     throw new RangeError(`sluice: redisStore's \`connectTimeout\` must be a number of ms > 0, got ${quote(connectTimeout)}.`);
   }

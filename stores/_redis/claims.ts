@@ -40,7 +40,11 @@ export class Claims {
           const renewed = await this.#commands.script(RENEW, [key], [token, String(CLAIM_MS)], "renewing a run's claim");
           if (renewed === 0) {
             stop();
-            lost(new Error(`sluice: the run of topic ${quote(topic)} lost its claim in Redis (not renewed in time); it was stopped.`));
+            lost(
+              new Error(
+                `sluice: the run of topic ${quote(topic)} lost its claim in Redis (not renewed in time); it was stopped.`,
+              ),
+            );
           }
         } catch {
           // Redis is unreachable: try again at the next tick; the run's publishes fail meanwhile.

@@ -7,7 +7,8 @@
 import { createClient, ErrorReply, type RedisClientType } from "@redis/client";
 
 /** The client as this module uses it: RESP2 replies, no modules. */
-type Client = RedisClientType<{}, {}, {}, 2>;
+type None = Record<string, never>;
+type Client = RedisClientType<None, None, None, 2>;
 import { unref } from "../../src/_timers.ts";
 
 /** The longest wait between two reconnection attempts, ms. */
@@ -20,7 +21,7 @@ export type Args = readonly string[];
 export type Reply = string | number | null | Reply[];
 
 /** `url` with its password (if any) masked: what error messages and logs may show. */
-export function maskUrl(url: string): string {
+function maskUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password === "") return url;

@@ -78,7 +78,10 @@ export class LiveReads {
     const entries: StoredEntry[] = [];
     try {
       for (let start = "-"; ; ) {
-        const page = (await this.#commands.send(["XRANGE", topic.key, start, "+", "COUNT", String(COUNT)], "reading a topic")) as Reply[];
+        const page = (await this.#commands.send(
+          ["XRANGE", topic.key, start, "+", "COUNT", String(COUNT)],
+          "reading a topic",
+        )) as Reply[];
         for (const reply of page) entries.push(toStored(reply));
         if (page.length < COUNT) break;
         start = `(${entries.at(-1)!.id}`;

@@ -9,7 +9,7 @@ import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const REDIS_SERVER = "/usr/bin/redis-server";
+const REDIS_SERVER = "/usr/bin/redis-server";
 /** Why the Redis tests are skipped, or `undefined` when they run. */
 export const redisMissing = existsSync(REDIS_SERVER)
   ? undefined

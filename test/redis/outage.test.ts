@@ -21,97 +21,106 @@ async function readUntilEnd(response: Response) {
   return { seen, error: undefined };
 }
 
-describe.skipIf(redisMissing !== undefined)(`redisStore when Redis goes away${redisMissing ? ` (skipped: ${redisMissing})` : ""}`, () => {
-  test("Redis killed: publish rejects naming the connection, readers end as errors; back: they resume with nothing lost", async () => {
-    const { server } = redis;
-    const prefix = newPrefix();
-    const url = server.url.replace("redis://", "redis://:s3cret@"); // a password that must not show
-    await server.command("CONFIG SET requirepass s3cret");
-    try {
-      const a = instance(url, { retain: { events: 1000 }, redis: { prefix } }).topic("outage");
-      const b = instance(url, { retain: { events: 1000 }, redis: { prefix } }).topic("outage");
-      const before = await publishAll(a, range(50));
-      const readers = [readUntilEnd(a.sseResponse(request())), readUntilEnd(b.sseResponse(request()))];
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      await server.kill();
+describe.skipIf(redisMissing !== undefined)(
+  `redisStore when Redis goes away${redisMissing ? ` (skipped: ${redisMissing})` : ""}`,
+  () => {
+    test("Redis killed: publish rejects naming the connection, readers end as errors; back: they resume with nothing lost", async () => {
+      const { server } = redis;
+      const prefix = newPrefix();
+      const url = server.url.replace("redis://", "redis://:s3cret@"); // a password that must not show
+      await server.command("CONFIG SET requirepass s3cret");
+      try {
+        const a = instance(url, { retain: { events: 1000 }, redis: { prefix } }).topic("outage");
+        const b = instance(url, { retain: { events: 1000 }, redis: { prefix } }).topic("outage");
+        const before = await publishAll(a, range(50));
+        const readers = [readUntilEnd(a.sseResponse(request())), readUntilEnd(b.sseResponse(request()))];
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await server.kill();
 
-      const failure = await a.publish("lost").then(
+        const failure = await a.publish("lost").then(
+          () => undefined,
+          (error: Error) => error,
+        );
+        expect(failure?.message).toMatch(
+          /^sluice: cannot reach Redis at redis:\/\/:\*\*\*\*@127\.0\.0\.1:\d+\/? \(.*\), so publish failed\./,
+        );
+        expect(failure?.message).toContain("Check that Redis is running there");
+        expect(failure?.message).not.toContain("s3cret");
+        const ended = await Promise.all(readers);
+        for (const { seen, error } of ended) {
+          expect(seen.map((event) => event.data)).toEqual(range(50));
+          expect(error).toBeInstanceOf(Error); // a truncated response: the client reconnects
+        }
+        // While it is down, a new reader's response ends as an error too, and nothing crashed.
+        expect((await readUntilEnd(b.sseResponse(request(before[49])))).error).toBeInstanceOf(Error);
+
+        await server.start(); // the same port and data (requirepass is not in the data: set it again)
+        await server.command("CONFIG SET requirepass s3cret");
+        // The store reconnects by itself (backoff up to 2 s): publishes work again.
+        const published = await eventually(
+          () =>
+            b.publish("after").then(
+              (id) => id,
+              () => undefined,
+            ),
+          (id) => id !== undefined,
+          20_000,
+          100,
+        );
+        expect(published).toBeDefined();
+        await publishAll(a, range(10, 50));
+        await a.end();
+        // Each reader resumes after the last id it had, on either instance: everything Redis kept, once.
+        for (const [i, { seen }] of ended.entries()) {
+          const resumed = await collect((i === 0 ? b : a).sseResponse(request(seen.at(-1)!.id)));
+          expect(resumed.map((event) => event.data)).toEqual(["after", ...range(10, 50)]);
+        }
+      } finally {
+        await server.command('AUTH s3cret\r\nCONFIG SET requirepass ""').catch(() => undefined);
+      }
+    });
+
+    test("a store whose Redis never answered rejects the first publish within connectTimeout, naming the URL", async () => {
+      const hub = instance("redis://127.0.0.1:1", { redis: { connectTimeout: 2_000 } }); // port 1: nothing listens
+      const started = Date.now();
+      await expect(hub.topic("x").publish("x")).rejects.toThrow(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1 /);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      const read = await collect(hub.topic("x").sseResponse(request())).then(
         () => undefined,
         (error: Error) => error,
       );
-      expect(failure?.message).toMatch(/^sluice: cannot reach Redis at redis:\/\/:\*\*\*\*@127\.0\.0\.1:\d+\/? \(.*\), so publish failed\./);
-      expect(failure?.message).toContain("Check that Redis is running there");
-      expect(failure?.message).not.toContain("s3cret");
-      const ended = await Promise.all(readers);
-      for (const { seen, error } of ended) {
-        expect(seen.map((event) => event.data)).toEqual(range(50));
-        expect(error).toBeInstanceOf(Error); // a truncated response: the client reconnects
-      }
-      // While it is down, a new reader's response ends as an error too, and nothing crashed.
-      expect((await readUntilEnd(b.sseResponse(request(before[49])))).error).toBeInstanceOf(Error);
-
-      await server.start(); // the same port and data (requirepass is not in the data: set it again)
-      await server.command("CONFIG SET requirepass s3cret");
-      // The store reconnects by itself (backoff up to 2 s): publishes work again.
-      const published = await eventually(
-        () => b.publish("after").then((id) => id, () => undefined),
-        (id) => id !== undefined,
-        20_000,
-        100,
-      );
-      expect(published).toBeDefined();
-      await publishAll(a, range(10, 50));
-      await a.end();
-      // Each reader resumes after the last id it had, on either instance: everything Redis kept, once.
-      for (const [i, { seen }] of ended.entries()) {
-        const resumed = await collect((i === 0 ? b : a).sseResponse(request(seen.at(-1)!.id)));
-        expect(resumed.map((event) => event.data)).toEqual(["after", ...range(10, 50)]);
-      }
-    } finally {
-      await server.command("AUTH s3cret\r\nCONFIG SET requirepass \"\"").catch(() => undefined);
-    }
-  });
-
-  test("a store whose Redis never answered rejects the first publish within connectTimeout, naming the URL", async () => {
-    const hub = instance("redis://127.0.0.1:1", { redis: { connectTimeout: 2_000 } }); // port 1: nothing listens
-    const started = Date.now();
-    await expect(hub.topic("x").publish("x")).rejects.toThrow(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1 /);
-    expect(Date.now() - started).toBeLessThan(10_000);
-    const read = await collect(hub.topic("x").sseResponse(request())).then(
-      () => undefined,
-      (error: Error) => error,
-    );
-    expect(read?.message).toMatch(/cannot reach Redis/);
-  });
-
-  test("close() lets go of every socket and timer: nothing of the store keeps the process alive", async () => {
-    const before = process.getActiveResourcesInfo().filter((kind) => kind !== "TTYWrap");
-    const hub = topics({ store: redisStore({ url: redis.server.url, prefix: newPrefix() }) });
-    const topic = hub.topic("handles");
-    const reader = collect(topic.sseResponse(request()));
-    await topic.publish("x");
-    const run = topic.run(async function* (signal) {
-      yield "y";
-      await sleep(60_000, signal); // still running when the topics close
+      expect(read?.message).toMatch(/cannot reach Redis/);
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await hub.close();
-    await reader.catch(() => undefined);
-    await run.done.catch(() => undefined);
-    const after = await eventually(
-      async () => process.getActiveResourcesInfo().filter((kind) => kind !== "TTYWrap"),
-      (now) => now.filter((kind) => kind === "TCPSocketWrap").length <= before.filter((kind) => kind === "TCPSocketWrap").length,
-      5_000,
-    );
-    expect(after.filter((kind) => kind === "TCPSocketWrap").length).toBeLessThanOrEqual(
-      before.filter((kind) => kind === "TCPSocketWrap").length,
-    );
-  });
 
-  test.skipIf(!existsSync(new URL("../../dist/stores/redis.js", import.meta.url)))(
-    "a Node process that publishes, reads and closes the store exits by itself (built package)",
-    () => {
-      const script = `
+    test("close() lets go of every socket and timer: nothing of the store keeps the process alive", async () => {
+      const before = process.getActiveResourcesInfo().filter((kind) => kind !== "TTYWrap");
+      const hub = topics({ store: redisStore({ url: redis.server.url, prefix: newPrefix() }) });
+      const topic = hub.topic("handles");
+      const reader = collect(topic.sseResponse(request()));
+      await topic.publish("x");
+      const run = topic.run(async function* (signal) {
+        yield "y";
+        await sleep(60_000, signal); // still running when the topics close
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await hub.close();
+      await reader.catch(() => undefined);
+      await run.done.catch(() => undefined);
+      const after = await eventually(
+        async () => process.getActiveResourcesInfo().filter((kind) => kind !== "TTYWrap"),
+        (now) =>
+          now.filter((kind) => kind === "TCPSocketWrap").length <= before.filter((kind) => kind === "TCPSocketWrap").length,
+        5_000,
+      );
+      expect(after.filter((kind) => kind === "TCPSocketWrap").length).toBeLessThanOrEqual(
+        before.filter((kind) => kind === "TCPSocketWrap").length,
+      );
+    });
+
+    test.skipIf(!existsSync(new URL("../../dist/stores/redis.js", import.meta.url)))(
+      "a Node process that publishes, reads and closes the store exits by itself (built package)",
+      () => {
+        const script = `
         import { topics } from "./dist/src/index.js";
         import { redisStore } from "./dist/stores/redis.js";
         const hub = topics({ store: redisStore({ url: ${JSON.stringify(redis.server.url)}, prefix: "exit:" + Date.now() + ":" }) });
@@ -121,14 +130,15 @@ describe.skipIf(redisMissing !== undefined)(`redisStore when Redis goes away${re
         console.log(JSON.stringify(await reading));
         await hub.close();
       `;
-      const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
-        cwd: new URL("../..", import.meta.url),
-        encoding: "utf8",
-        timeout: 30_000,
-      });
-      expect(child.stderr).toBe("");
-      expect(child.signal).toBeNull(); // not killed by the timeout: it exited by itself
-      expect(child.stdout.trim()).toBe('["a"]');
-    },
-  );
-});
+        const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+          cwd: new URL("../..", import.meta.url),
+          encoding: "utf8",
+          timeout: 30_000,
+        });
+        expect(child.stderr).toBe("");
+        expect(child.signal).toBeNull(); // not killed by the timeout: it exited by itself
+        expect(child.stdout.trim()).toBe('["a"]');
+      },
+    );
+  },
+);

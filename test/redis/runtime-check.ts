@@ -6,7 +6,9 @@
 import { topics } from "../../src/index.ts";
 import { redisStore } from "../../stores/redis.ts";
 
-const url = (globalThis as { Deno?: { args: string[] } }).Deno?.args[0] ?? (globalThis as { process?: { argv: string[] } }).process?.argv[2];
+const url =
+  (globalThis as { Deno?: { args: string[] } }).Deno?.args[0] ??
+  (globalThis as { process?: { argv: string[] } }).process?.argv[2];
 const prefix = `runtime:${Date.now()}:`;
 const a = topics({ store: redisStore({ url, prefix }) });
 const b = topics({ store: redisStore({ url, prefix }) });

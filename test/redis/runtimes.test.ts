@@ -14,15 +14,21 @@ function check(command: string, args: string[]) {
   });
   expect(child.signal, `${command} was killed: it did not exit by itself\n${child.stderr}`).toBeNull();
   expect(child.status, child.stderr).toBe(0);
-  expect(JSON.parse(child.stdout.trim().split("\n").at(-1)!)).toEqual({ live: ["one", "two", "three"], resumed: ["two", "three"] });
+  expect(JSON.parse(child.stdout.trim().split("\n").at(-1)!)).toEqual({
+    live: ["one", "two", "three"],
+    resumed: ["two", "three"],
+  });
 }
 
-describe.skipIf(redisMissing !== undefined)(`redisStore on Deno and Bun${redisMissing ? ` (skipped: ${redisMissing})` : ""}`, () => {
-  test("under Deno, publishes, reads live and resumes, then exits by itself", () => {
-    check(bin("deno"), ["run", "--allow-net", "--allow-env", "--allow-read", "--allow-sys", "--no-prompt"]);
-  });
+describe.skipIf(redisMissing !== undefined)(
+  `redisStore on Deno and Bun${redisMissing ? ` (skipped: ${redisMissing})` : ""}`,
+  () => {
+    test("under Deno, publishes, reads live and resumes, then exits by itself", () => {
+      check(bin("deno"), ["run", "--allow-net", "--allow-env", "--allow-read", "--allow-sys", "--no-prompt"]);
+    });
 
-  test("under Bun, publishes, reads live and resumes, then exits by itself", () => {
-    check(bin("bun"), []);
-  });
-});
+    test("under Bun, publishes, reads live and resumes, then exits by itself", () => {
+      check(bin("bun"), []);
+    });
+  },
+);
