@@ -37,6 +37,7 @@ export class Connection {
   /** The URL, password masked. */
   readonly name: string;
   readonly #client: Client;
+  readonly #url: string;
   readonly #connectTimeout: number;
   /** Called after every (re)connection: the connection is new (a new client id, no scripts cached on a restarted server). */
   onReady: (() => void) | undefined;
@@ -49,6 +50,7 @@ export class Connection {
   readonly #scripts = new Map<string, string>();
 
   constructor(url: string, connectTimeout: number, client?: Client) {
+    this.#url = url;
     this.name = maskUrl(url);
     this.#connectTimeout = connectTimeout;
     this.#client =
@@ -78,9 +80,7 @@ export class Connection {
 
   /** A connection on its own socket to the same server (for a blocking read). */
   duplicate(): Connection {
-    const copy = new Connection("", this.#connectTimeout, this.#client.duplicate());
-    (copy as { name: string }).name = this.name;
-    return copy;
+    return new Connection(this.#url, this.#connectTimeout, this.#client.duplicate());
   }
 
   /** Sends one command; rejects with an error naming the connection if Redis cannot be reached. */
