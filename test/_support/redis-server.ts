@@ -16,6 +16,7 @@ export const redisMissing = existsSync(REDIS_SERVER)
   : `${REDIS_SERVER} is not installed (apt-get install redis-server; .ci/run does)`;
 
 export interface RedisServer {
+  /** With the password, when it has one. */
   readonly url: string;
   readonly port: number;
   /** Sends one command (inline, without quoting) and resolves to the raw reply. */
@@ -60,8 +61,13 @@ function send(port: number, line: string): Promise<string> {
   });
 }
 
-/** Starts a redis-server; `appendonly` keeps its data across {@link RedisServer.kill} and {@link RedisServer.start}. */
-export async function startRedis(options: { appendonly?: boolean } = {}): Promise<RedisServer> {
+/**
+ * Starts a redis-server; `appendonly` keeps its data across {@link RedisServer.kill} and
+ * {@link RedisServer.start}; `password` is required of every client, from the first moment
+ * of each start.
+ */
+export async function startRedis(options: { appendonly?: boolean; password?: string } = {}): Promise<RedisServer> {
+  const auth = options.password === undefined ? "" : `AUTH ${options.password}\r\n`;
   const dir = mkdtempSync(join(tmpdir(), "sluice-redis-"));
   let port = 0;
   let child: ChildProcess | undefined;
@@ -69,6 +75,7 @@ export async function startRedis(options: { appendonly?: boolean } = {}): Promis
   const launch = async (): Promise<void> => {
     const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--daemonize", "no"];
     args.push("--appendonly", options.appendonly ? "yes" : "no", "--appendfsync", "always");
+    if (options.password !== undefined) args.push("--requirepass", options.password);
     const started = spawn(REDIS_SERVER, args, { stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     started.stdout?.on("data", (chunk) => (output += chunk));
@@ -78,7 +85,7 @@ export async function startRedis(options: { appendonly?: boolean } = {}): Promis
     for (;;) {
       if (started.exitCode !== null) throw new Error(`redis-server exited (${started.exitCode}):\n${output}`);
       try {
-        if ((await send(port, "PING")).startsWith("+PONG")) return;
+        if ((await send(port, `${auth}PING`)).includes("+PONG")) return;
       } catch {
         // not listening yet
       }
@@ -107,9 +114,12 @@ export async function startRedis(options: { appendonly?: boolean } = {}): Promis
     }
   }
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${options.password === undefined ? "" : `:${options.password}@`}127.0.0.1:${port}`,
     port,
-    command: (line) => send(port, line),
+    command: async (line) => {
+      const reply = await send(port, `${auth}${line}`);
+      return auth === "" ? reply : reply.replace(/^\+OK\r\n/, ""); // without AUTH's own reply
+    },
     kill,
     start: launch,
     stop: async () => {

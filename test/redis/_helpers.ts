@@ -9,7 +9,7 @@ import { type RedisServer, redisMissing, startRedis } from "../_support/redis-se
 export { redisMissing };
 
 /** A redis-server for the file's tests (started before them, stopped after); `undefined` where it is missing. */
-export function redisForFile(options?: { appendonly?: boolean }): { readonly server: RedisServer } {
+export function redisForFile(options?: { appendonly?: boolean; password?: string }): { readonly server: RedisServer } {
   const holder = {} as { server: RedisServer };
   beforeAll(async () => {
     if (redisMissing === undefined) holder.server = await startRedis(options);

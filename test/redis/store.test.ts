@@ -118,7 +118,16 @@ describe.skipIf(redisMissing !== undefined)("redisStore: gaps", () => {
     const topic = instance(redis.server.url, { redis: { prefix: newPrefix() } }).topic("garbage");
     await publishAll(topic, ["a", "b"]);
     await topic.end();
-    const garbage = ["1-\u00001", "9".repeat(10_240), `1-${"1".repeat(65_536)}`, "not-an-id", "0-0-0", "99999999999999999999-0", "-1", "1-"];
+    const garbage = [
+      "1-\u00001",
+      "9".repeat(10_240),
+      `1-${"1".repeat(65_536)}`,
+      "not-an-id",
+      "0-0-0",
+      "99999999999999999999-0",
+      "-1",
+      "1-",
+    ];
     for (const lastId of garbage) {
       const events = await topic.read({ after: lastId })[Symbol.asyncIterator]().next();
       expect(events.value?.event, JSON.stringify(lastId).slice(0, 40)).toBe(GAP_EVENT);
