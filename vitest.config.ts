@@ -13,6 +13,16 @@ export default defineConfig({
       },
       {
         test: {
+          name: "redis",
+          // The Redis store against a real redis-server (one per file, on a free loopback port).
+          include: ["test/redis/**/*.test.ts"],
+          setupFiles: ["test/unit/setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
           name: "conformance",
           include: ["test/conformance/**/*.test.ts"],
           // Each file waits on a real server (30 s of it on a quiet stream): I/O, not CPU,

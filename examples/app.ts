@@ -19,7 +19,7 @@
  * @module
  */
 import type { FetchHandler } from "../runtimes/node.ts";
-import { topics } from "../src/index.ts";
+import { topics, type TopicStore } from "../src/index.ts";
 import { pageHtml } from "./page.ts";
 import { AnswerBook } from "./routes/answer-book.ts";
 import { ANSWERS_PATH, answerRoute, startAnswerRoute } from "./routes/answers.ts";
@@ -36,6 +36,11 @@ import type { Tracer } from "./trace.ts";
 export interface DemoOptions {
   /** Hears what the server does (SSE and answer connections, report sections); tests assert on it. */
   trace?: Tracer;
+  /**
+   * Where the room and the answers are kept: default the embedded memory store (this
+   * process only); `redisStore({ url })` shares them with every instance on that Redis.
+   */
+  store?: TopicStore;
   /** Aborting it stops the answers still running and closes the demo's topics (tests do, when they stop the server). */
   signal?: AbortSignal;
 }
@@ -65,7 +70,7 @@ const METHODS = new Map([
 export function createDemo(options: DemoOptions = {}): FetchHandler {
   const trace = options.trace ?? (() => {});
   // Made here, not once per module: each handler (each test's server) has topics of its own.
-  const live = topics({ retain: { events: 1_000, ms: KEEP_MS } });
+  const live = topics({ retain: { events: 1_000, ms: KEEP_MS }, ...(options.store && { store: options.store }) });
   const answers = new AnswerBook(live, KEEP_MS);
   options.signal?.addEventListener("abort", () => void live.close(), { once: true });
   return (request) => {

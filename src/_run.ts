@@ -30,12 +30,16 @@ export interface ActiveRun extends TopicRun {
   abort(reason: unknown): void;
 }
 
+/** A store's claim on a topic's run across processes (`TopicStore.claim`). */
+export type Claim = (topic: string, lost: (error: unknown) => void) => Promise<() => Promise<void>>;
+
 /** Starts `producer` for `topic`; throws if the topic already has a run in this process. */
 export function startRun(
   topic: Topic,
   runs: Map<string, ActiveRun>,
   producer: Producer<SSEItem>,
   options: { timeout?: number } | undefined,
+  claim?: Claim,
 ): TopicRun {
   if (typeof producer !== "function") {
     throw new TypeError(
@@ -54,11 +58,25 @@ export function startRun(
   const abort = (reason: unknown) => {
     if (!controller.signal.aborted) controller.abort(reason);
   };
-  const done = drive(topic, producer, controller.signal, timeout, abort).finally(() => runs.delete(topic.name));
+  const done = claimed(topic, claim, abort, () => drive(topic, producer, controller.signal, timeout, abort)).finally(() =>
+    runs.delete(topic.name),
+  );
   done.catch(() => {}); // reported to whoever awaits it; never an unhandled rejection
   const run: ActiveRun = { stop: () => abort(stopReason(topic.name)), abort, done };
   runs.set(topic.name, run);
   return { stop: run.stop, done };
+}
+
+/** Runs `drive` once the store's claim (if it has claims) is held, and releases it after. */
+async function claimed(topic: Topic, claim: Claim | undefined, abort: (reason: unknown) => void, drive: () => Promise<void>) {
+  if (claim === undefined) return drive();
+  await undefined; // the run is registered before the claim is asked for
+  const release = await claim(topic.name, abort);
+  try {
+    await drive();
+  } finally {
+    await release();
+  }
 }
 
 async function drive(

@@ -110,6 +110,7 @@ export class TopicReader<T> {
     }
     if (!log.loaded) return undefined;
     this.#place();
+    if (this.#seq < 0) return undefined; // not placed yet: its last id is still to come
     if (this.#seq < log.first) {
       if (this.#slow === "close") {
         this.#finish();
@@ -144,10 +145,12 @@ export class TopicReader<T> {
     const log = this.#log;
     log.expire(Date.now());
     const after = this.#after;
+    const seq = after === undefined ? undefined : log.after(after);
+    // An id another process gave that this process's log has not been given yet: wait for it.
+    if (seq === undefined && after !== undefined && !log.terminal && log.store.pending?.(after, newest(log))) return;
     this.#after = undefined;
     this.#seq = log.first;
     if (after === undefined) return;
-    const seq = log.after(after);
     if (seq !== undefined) {
       this.#seq = seq;
       return;
@@ -155,9 +158,13 @@ export class TopicReader<T> {
     const oldest = log.first < log.next ? log.at(log.first).stored.id : log.terminal?.id;
     const distance = oldest === undefined || after.length > ECHO_MAX ? undefined : log.store.distance?.(after, oldest);
     if (distance === 1) return; // its last id is just before the oldest kept: it missed nothing (the rest expired)
-    const evicted = distance !== undefined && distance > 0;
+    const evicted = distance === null || (distance !== undefined && distance > 0);
     this.#gap = this.#view.gap(
-      { lastEventId: echo(after), missed: evicted ? distance - 1 : null, reason: evicted ? "evicted" : "unknown" },
+      {
+        lastEventId: echo(after),
+        missed: typeof distance === "number" && evicted ? distance - 1 : null,
+        reason: evicted ? "evicted" : "unknown",
+      },
       after,
     );
   }
@@ -203,4 +210,9 @@ export class TopicReader<T> {
 
 function echo(id: string | undefined): string | null {
   return id === undefined || id.length > ECHO_MAX ? null : id;
+}
+
+/** The id of the newest entry `log` holds, if any. */
+function newest(log: Log): string | undefined {
+  return log.next > log.first ? log.at(log.next - 1).stored.id : undefined;
 }

@@ -80,8 +80,28 @@ export interface TopicStore {
   /**
    * How many entries were appended after `from` up to and including `to`, when the store
    * can tell (same epoch, well-formed ids); lets a gap event say how many were missed.
+   * `null`: `from` is an id of this topic older than `to`, but the count is unknown (a gap
+   * event of reason `"evicted"` with `missed: null`); `undefined`: not comparable (`"unknown"`).
    */
-  distance?(from: string, to: string): number | undefined;
+  distance?(from: string, to: string): number | null | undefined;
+  /**
+   * Optional, for stores shared by several processes, whose live read may lag another
+   * process's: whether `id`, not in this process's log, may be an entry it has not been
+   * given yet (newer than `newest`, the newest it holds, if any). A reader resuming after
+   * such an id waits for it instead of getting a gap event at once. Answer `false` for an
+   * id that cannot be one (malformed, or too far ahead), or that reader waits until the
+   * log passes it.
+   */
+  pending?(id: string, newest: string | undefined): boolean;
+  /**
+   * Optional, for stores shared by several processes: claims the right to run `topic`'s
+   * producer (`topic.run()`) until the returned function releases it, so a run goes on in
+   * one process at a time. Rejects with an error saying so while another process holds
+   * the claim (that `run()`'s `done` rejects with it; its producer never starts). Calls
+   * `lost` if the claim is lost before release (the run is then stopped as a failure).
+   * Without it, a run is one per topic per process only.
+   */
+  claim?(topic: string, lost: (error: unknown) => void): Promise<() => Promise<void>>;
   /** Lets go of everything the store holds open. */
   close(): Promise<void>;
 }

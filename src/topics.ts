@@ -270,7 +270,8 @@ class TopicHandle implements Topic {
   }
 
   run(producer: Producer<SSEItem>, options?: { timeout?: number }): TopicRun {
-    return startRun(this, this.#hub.runs, producer, options);
+    const store = this.#hub.store;
+    return startRun(this, this.#hub.runs, producer, options, store.claim && ((topic, lost) => store.claim!(topic, lost)));
   }
 }
 
