@@ -130,6 +130,18 @@ describe("TopicObject and durableStore in workerd", () => {
     controller.abort();
   });
 
+  test("a response copied by middleware still streams the object's body; a client that has everything then gets an empty 200, not 204", async () => {
+    const name = key();
+    const { last } = await json<{ last: string }>(`/publish?name=${name}&count=3`);
+    await fetch(url(`/end?name=${name}`));
+    const newcomer = await readTopic(url(`/sse-copied?name=${name}`), undefined);
+    expect(newcomer.seen.map((event) => event.data)).toEqual(["0", "1", "2"]);
+    expect(newcomer.ended).toBe(true);
+    const response = await fetch(url(`/sse-copied?name=${name}`), { headers: { "last-event-id": last } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("");
+  });
+
   test("after fail(), a reader gets onError's event, and read() in the Worker throws TopicFailedError", async () => {
     const name = key();
     await fetch(url(`/publish?name=${name}&count=2`));
@@ -230,8 +242,8 @@ describe("TopicObject restarted", () => {
       const name = "restarted";
       const before = (await (await fetch(at(`/publish?name=${name}&count=50`))).json()) as { last: string };
       // A reader that left before the restart, and one whose connection the restart cuts.
-      const left = await readTopic(at(`/sse?name=${name}`), undefined, 20);
-      const cut = readTopic(at(`/sse?name=${name}`), undefined);
+      const left = await readTopic(at(`/sse?name=${name}&keepAlive=200`), undefined, 20);
+      const cut = readTopic(at(`/sse?name=${name}&keepAlive=200`), undefined);
       await eventually(
         async () => (await (await fetch(at(`/held?name=${name}`))).json()) as { readers: number },
         (held) => held.readers === 1,

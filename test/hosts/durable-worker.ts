@@ -31,6 +31,11 @@ export default worker<Env>(async (request, env, ctx) => {
         keepAlive: number("keepAlive", 15_000),
         ...(url.searchParams.has("onError") ? { onError: () => ({ event: "failed", data: "the topic failed" }) } : {}),
       });
+    // The response copied into a new one, as middleware that sets a header does: worker() no longer sees it is the object's.
+    case "/sse-copied": {
+      const response = topic.sseResponse(request, { keepAlive: number("keepAlive", 15_000) });
+      return new Response(response.body, response);
+    }
     // Publishes `count` events whose data are the numbers from `from`.
     case "/publish": {
       const from = number("from", 0);
