@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { durableWorkerd, type RunningHost } from "../hosts/hosts.ts";
+import { readTopic } from "../_support/read-topic.ts";
 import { eventually } from "../_support/time.ts";
 
 const GAP_EVENT = "sluice-gap";
-const decoder = new TextDecoder();
 
 /** A repeatable sequence of numbers in [0, 1). */
 function random(seed: number): () => number {
@@ -22,40 +22,6 @@ function random(seed: number): () => number {
     state = (state * 1664525 + 1013904223) >>> 0;
     return state / 2 ** 32;
   };
-}
-
-interface Read {
-  status: number;
-  seen: EventSourceMessage[];
-  /** The body ended by itself (not dropped by the client). */
-  ended: boolean;
-}
-
-/**
- * Reads a topic's SSE response as a client does, resuming after `lastId`; drops the
- * connection after `budget` events. A connection cut by the server (a restart) is an end.
- */
-async function readTopic(url: URL, lastId: string | undefined, budget = Infinity): Promise<Read> {
-  const controller = new AbortController();
-  const headers: Record<string, string> = lastId === undefined ? {} : { "last-event-id": lastId };
-  const response = await fetch(url, { headers, signal: controller.signal });
-  const seen: EventSourceMessage[] = [];
-  if (response.status !== 200) {
-    await response.body?.cancel();
-    return { status: response.status, seen, ended: true };
-  }
-  const parser = createParser({ onEvent: (event) => seen.push(event) });
-  const reader = response.body!.getReader();
-  for (;;) {
-    if (seen.length >= budget) {
-      controller.abort(); // the client drops the connection mid-stream
-      await reader.cancel().catch(() => {});
-      return { status: 200, seen: seen.slice(0, budget), ended: false };
-    }
-    const next = await reader.read().catch(() => ({ done: true as const, value: undefined }));
-    if (next.done) return { status: 200, seen, ended: true };
-    parser.feed(decoder.decode(next.value, { stream: true }));
-  }
 }
 
 let dir: string;
@@ -180,6 +146,7 @@ describe("TopicObject and durableStore in workerd", () => {
     ["10 KB", "x".repeat(10_000), "header"],
     ["bytes past ASCII", "\xff\xfe-1", "header"],
     ["a NUL", "a\0b", "query"],
+    ["64 KB", "7".repeat(65_536), "query"],
     ["an id of another epoch", "zzzzzzzz-1", "header"],
   ])("a hostile Last-Event-ID (%s) gets a gap event then the history, never a 500", async (_, id, where) => {
     const name = key();
@@ -243,7 +210,7 @@ describe("TopicObject restarted", () => {
       const before = (await (await fetch(at(`/publish?name=${name}&count=50`))).json()) as { last: string };
       // A reader that left before the restart, and one whose connection the restart cuts.
       const left = await readTopic(at(`/sse?name=${name}&keepAlive=200`), undefined, 20);
-      const cut = readTopic(at(`/sse?name=${name}&keepAlive=200`), undefined);
+      const cut = readTopic(at(`/sse?name=${name}&keepAlive=200`), undefined, Infinity, { cutIsEnd: true });
       await eventually(
         async () => (await (await fetch(at(`/held?name=${name}`))).json()) as { readers: number },
         (held) => held.readers === 1,
