@@ -54,7 +54,7 @@ export class SavedTopic implements TopicStore {
     let retain: Retention | undefined;
     let seed: LogSeed | undefined;
     if (meta !== undefined && isEpoch(meta.epoch) && Number.isSafeInteger(meta.seq)) {
-      this.#name = meta.topic;
+      this.#name = typeof meta.topic === "string" && meta.topic !== "" ? meta.topic : undefined;
       retain = meta.retain;
       seed = { epoch: meta.epoch, seq: meta.seq, entries: saved };
       if (meta.terminal !== undefined) seed.terminal = meta.terminal;
