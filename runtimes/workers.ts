@@ -6,6 +6,9 @@
  * `finally`. The adapter keeps the request alive until the body ends
  * (`ctx.waitUntil`) and ends the stream from `request.signal`, which workerd aborts on
  * disconnect only with the `enable_request_signal` compatibility flag.
+ *
+ * Topics shared by every instance of a Worker: `durableStore(env.TOPICS)`, with the
+ * Durable Object class `TopicObject` bound as `TOPICS` (README, "Cloudflare Durable Objects").
  * @module
  */
 import { controlOf } from "../src/_body.ts";
@@ -13,8 +16,11 @@ import { checkHandler } from "../src/_kit/serve.ts";
 import { rejectBadRequest, withBody, type RuntimeTraits } from "../src/_kit/exchange.ts";
 import { InFlight } from "../src/_kit/in-flight.ts";
 import type { WorkerContext } from "./_types/workers.ts";
+import { settleResponse } from "./_workers/deferred.ts";
 
-export type { WorkerContext } from "./_types/workers.ts";
+export type { TopicNamespace, TopicObjectState, TopicStorage, WorkerContext } from "./_types/workers.ts";
+export { TopicObject } from "./_workers/object.ts";
+export { durableStore } from "./_workers/store.ts";
 
 /** A Workers fetch handler; `env` and `ctx` are passed through. */
 export type WorkerHandler<Env = unknown> = (request: Request, env: Env, ctx: WorkerContext) => Response | Promise<Response>;
@@ -61,7 +67,8 @@ export function worker<Env = unknown>(
       const flight = new InFlight(incoming);
       incoming.signal?.addEventListener("abort", () => flight.clientGone(), { once: true });
       // HEAD: workerd would read (and discard) the body for as long as the connection lasts.
-      const response = await flight.respond((request) => handler(request, env, ctx), WORKERD);
+      // A topic reader's stand-in (durableStore) becomes its Durable Object's own response.
+      const response = await flight.respond(async (request) => settleResponse(await handler(request, env, ctx)), WORKERD);
       if (response.body === null) return response;
       const control = controlOf(response.body);
       control?.consumerCopies(); // workerd copies each chunk into its own pipe before it pulls the next

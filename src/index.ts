@@ -14,4 +14,4 @@ export type { Chunk, ItemResponseInit, Producer, ProducedSource, Source, StreamO
 export { topics, GAP_EVENT } from "./topics.ts";
 export type { Gap, Topic, TopicEvent, TopicRun, Topics, TopicsOptions } from "./topics.ts";
 export { memoryStore } from "./store.ts";
-export type { FollowSink, Retention, StoredEntry, TopicEntry, TopicStore } from "./store.ts";
+export type { FollowSink, ReaderOptions, Retention, StoredEntry, TopicEntry, TopicStore } from "./store.ts";

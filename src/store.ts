@@ -4,12 +4,13 @@
  * A store keeps each topic's log of entries and tells followers, in order, what is
  * appended. Everything else a topic does (encoding, readers, replay, gaps, runs) is
  * sluice's, written once for every store, so a store for another engine (Postgres, NATS,
- * Redis, a Durable Object) only implements the four members of {@link TopicStore}.
+ * Redis, a Durable Object) only implements the members of {@link TopicStore}.
  * @module
  */
-import { checkRetention, entrySize, Retained, type Limits } from "./_retention.ts";
-import { quote } from "./_messages.ts";
+import { idDistance, MemoryLog, tombstoneSeed } from "./_memory-log.ts";
+import { checkRetention, type Limits } from "./_retention.ts";
 import { unref } from "./_timers.ts";
+import type { SSEResponseInit } from "./sse.ts";
 
 /**
  * How much of a topic's log is kept; default `{ events: 1000 }`. Every limit given
@@ -50,6 +51,12 @@ export interface FollowSink {
   entries(batch: readonly StoredEntry[]): void;
   /** The store can no longer follow the topic (its engine is gone): readers end as errors and reconnect. */
   error(error: unknown): void;
+}
+
+/** The options of `topics()` a store that answers readers itself ({@link TopicStore.respond}) applies. */
+export interface ReaderOptions {
+  retain: Retention;
+  slow: "skip" | "close";
 }
 
 /**
@@ -102,57 +109,22 @@ export interface TopicStore {
    * Without it, a run is one per topic per process only.
    */
   claim?(topic: string, lost: (error: unknown) => void): Promise<() => Promise<void>>;
+  /**
+   * Answers a reader of `topic` itself, for a store that serves readers where it keeps the
+   * log (a Durable Object per topic: `durableStore()` of `sluice/workers`):
+   * `topic.sseResponse(request, init)` returns what this returns, with `retain` and `slow`
+   * the options of `topics()`. Without it, sluice answers readers from its own log of the
+   * topic in this process, which follows the store: what every other store wants.
+   */
+  respond?(topic: string, request: Request, init: SSEResponseInit | undefined, options: ReaderOptions): Response;
   /** Lets go of everything the store holds open. */
   close(): Promise<void>;
 }
 
-/** How long an ended topic is kept when `retain.ms` is not set. */
-const ENDED_KEEP_MS = 10 * 60_000;
 /** How many forgotten ended topics keep a tombstone (their end mark, without events). */
 const TOMBSTONES = 10_000;
 /** How often expired events and ended topics are swept, at most. */
 const SWEEP_MS = 30_000;
-
-/** One topic's log in the memory store. */
-class MemoryLog {
-  readonly entries = new Retained<StoredEntry>((entry) => entry.time);
-  seq = 0;
-  /** New for each log: a topic forgotten and begun again never gives out an id it gave before. */
-  readonly epoch: string;
-  limits: Limits;
-  terminal: StoredEntry | undefined;
-  readonly followers = new Set<FollowSink>();
-
-  constructor(limits: Limits, tombstone?: StoredEntry) {
-    this.limits = limits;
-    const id = tombstone && ID.exec(tombstone.id);
-    this.epoch = id ? id[1]! : newEpoch();
-    if (id) {
-      this.seq = Number(id[2]);
-      this.terminal = tombstone;
-    }
-  }
-
-  trim(now: number): void {
-    this.entries.trim(this.limits, now);
-  }
-
-  retained(): StoredEntry[] {
-    const retained = this.entries.all();
-    if (this.terminal) retained.push(this.terminal);
-    return retained;
-  }
-
-  /** Nothing left worth keeping: no follower, and no event (or an ended topic past its time). */
-  expired(now: number): boolean {
-    if (this.followers.size > 0) return false;
-    if (this.terminal)
-      return (
-        this.entries.count === 0 || now - this.terminal.time >= (this.limits.ms === Infinity ? ENDED_KEEP_MS : this.limits.ms)
-      );
-    return this.entries.count === 0;
-  }
-}
 
 /**
  * The embedded store: each topic's log in this process's memory, trimmed exactly to its
@@ -179,7 +151,8 @@ export function memoryStore(): TopicStore {
   const logOf = (topic: string, limits: Limits): MemoryLog => {
     let log = logs.get(topic);
     if (log === undefined) {
-      log = new MemoryLog(limits, tombstones.get(topic));
+      const tombstone = tombstones.get(topic);
+      log = new MemoryLog(limits, tombstone && tombstoneSeed(tombstone));
       tombstones.delete(topic);
       logs.set(topic, log);
     }
@@ -208,48 +181,28 @@ export function memoryStore(): TopicStore {
 
   return {
     append(topic, entry, retain) {
-      const limits = checkRetention(retain);
-      const log = logOf(topic, limits);
-      log.limits = limits;
-      if (log.terminal) {
-        if (entry.kind !== "event") return Promise.resolve(log.terminal.id);
-        return Promise.reject(
-          new Error(
-            `sluice: topic ${quote(topic)} has ended; nothing can be published after end() or fail() (or the end of its run).`,
-          ),
-        );
+      try {
+        const limits = checkRetention(retain);
+        const log = logOf(topic, limits);
+        log.limits = limits;
+        const stored = log.append(topic, entry, Date.now());
+        if (log.terminal || log.limits.ms !== Infinity) sweepSoon(log.limits);
+        return Promise.resolve(stored.id);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      const now = Date.now();
-      const stored: StoredEntry = { kind: entry.kind, data: entry.data, id: `${log.epoch}-${++log.seq}`, time: now };
-      if (entry.event !== undefined) stored.event = entry.event;
-      if (entry.kind === "event") log.entries.push(stored, entrySize(stored.data, stored.event));
-      else {
-        log.terminal = stored;
-      }
-      log.trim(now);
-      if (log.terminal || log.limits.ms !== Infinity) sweepSoon(log.limits);
-      const batch = [stored];
-      for (const follower of log.followers) follower.entries(batch);
-      return Promise.resolve(stored.id);
     },
 
     follow(topic, sink) {
       const log = logOf(topic, checkRetention(undefined));
-      log.trim(Date.now());
-      log.followers.add(sink);
-      sink.entries(log.retained());
-      const followed = log;
+      const unfollow = log.follow(sink, Date.now());
       return () => {
-        followed.followers.delete(sink);
-        if (logs.get(topic) === followed && followed.expired(Date.now())) forget(topic, followed);
+        unfollow();
+        if (logs.get(topic) === log && log.expired(Date.now())) forget(topic, log);
       };
     },
 
-    distance(from, to) {
-      const a = ID.exec(from);
-      const b = ID.exec(to);
-      return a === null || b === null || a[1] !== b[1] ? undefined : Number(b[2]) - Number(a[2]);
-    },
+    distance: idDistance,
 
     async close() {
       if (sweeper !== undefined) clearInterval(sweeper);
@@ -259,14 +212,3 @@ export function memoryStore(): TopicStore {
     },
   };
 }
-
-/** 8 random base-36 characters: a new epoch. */
-function newEpoch(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(8));
-  let epoch = "";
-  for (const byte of bytes) epoch += (byte % 36).toString(36);
-  return epoch;
-}
-
-/** A memory store id: its epoch, and its number. Anchored, no backtracking: linear in the id's length. */
-const ID = /^([0-9a-z]{8})-([1-9][0-9]{0,14})$/;

@@ -171,6 +171,12 @@ export class Hub implements Topics {
     }
   }
 
+  /** A reader's response from a store that answers readers itself ({@link TopicStore.respond}). */
+  respond(name: string, request: Request, init: SSEResponseInit | undefined): Response {
+    this.#checkOpen();
+    return this.store.respond!(name, request, init, { retain: this.retain, slow: this.slow });
+  }
+
   append(name: string, entry: TopicEntry): Promise<string> {
     this.#checkOpen();
     return this.store.append(name, entry, this.retain);
@@ -251,6 +257,7 @@ class TopicHandle implements Topic {
     const after = lastEventId(request);
     const hub = this.#hub;
     const idle = keepAliveOf(init);
+    if (hub.store.respond !== undefined) return hub.respond(this.name, request, init);
     const log = hub.open(this.name);
     const reader = new TopicReader(log, after, sseView, hub.slow, () => hub.release(log));
     if (reader.finished) {

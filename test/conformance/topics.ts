@@ -8,6 +8,7 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { describe, expect, test } from "vitest";
 import type { Stats } from "../fixture/fixture.ts";
 import { exchange, rawRequest } from "../_support/raw.ts";
+import { readTopic as readTopicAt } from "../_support/read-topic.ts";
 import { cut, scriptServer, sse, status } from "../_support/script-server.ts";
 import { eventually } from "../_support/time.ts";
 import type { SuiteContext } from "./suite.ts";
@@ -24,34 +25,9 @@ function random(seed: number): () => number {
 }
 
 export function topicSuite(ctx: SuiteContext): void {
-  const decoder = new TextDecoder();
-
-  /**
-   * Reads a topic's SSE response as a client does, resuming after `lastId`; stops after
-   * `budget` events (dropping the connection). `status` 204 means nothing more will come.
-   */
-  async function readTopic(path: string, lastId: string | undefined, budget = Infinity, init: RequestInit = {}) {
-    const controller = new AbortController();
-    const headers: Record<string, string> = lastId === undefined ? {} : { "last-event-id": lastId };
-    const response = await fetch(ctx.url(path), { ...init, headers, signal: controller.signal });
-    const seen: EventSourceMessage[] = [];
-    if (response.status !== 200) {
-      await response.body?.cancel();
-      return { status: response.status, seen, ended: true };
-    }
-    const parser = createParser({ onEvent: (event) => seen.push(event) });
-    const reader = response.body!.getReader();
-    for (;;) {
-      if (seen.length >= budget) {
-        controller.abort(); // the client drops the connection mid-stream
-        await reader.cancel().catch(() => {});
-        return { status: 200, seen: seen.slice(0, budget), ended: false };
-      }
-      const { done, value } = await reader.read();
-      if (done) return { status: 200, seen, ended: true };
-      parser.feed(decoder.decode(value, { stream: true }));
-    }
-  }
+  /** A topic's SSE response at `path` of the host, read as a client does (see `readTopic`). */
+  const readTopic = (path: string, lastId: string | undefined, budget = Infinity, init: RequestInit = {}) =>
+    readTopicAt(ctx.url(path), lastId, budget, init);
 
   const state = async () =>
     (await (await fetch(ctx.url("/topics/state"))).json()) as { logs: number; readers: number; waiting: number; runs: number };

@@ -163,13 +163,13 @@ export const honoNode: Host = {
  * specifier beside the module that imports it (`dist/src/eventsource-parser` for
  * `dist/src/client.js`), so that is a module re-exporting the package's files.
  */
-async function workerModules() {
+async function workerModules(main = "dist/test/hosts/worker.js") {
   const { readdir, readFile } = await import("node:fs/promises");
   const files = async (dir: string) =>
     (await readdir(`${root}${dir}`, { recursive: true }))
       .filter((name) => name.endsWith(".js"))
       .map((name) => `${root}${dir}/${name}`);
-  const entry = `${root}dist/test/hosts/worker.js`;
+  const entry = `${root}${main}`;
   const paths = [
     entry,
     ...(await files("dist")).filter((path) => path !== entry),
@@ -184,6 +184,28 @@ async function workerModules() {
     contents: 'export * from "../../node_modules/eventsource-parser/dist/index.js";',
   });
   return modules;
+}
+
+/**
+ * workerd running the Durable Object tests' Worker (`test/hosts/durable-worker.ts`), with
+ * `TestTopicObject` bound as `TOPICS` (SQLite-backed, as `new_sqlite_classes` makes it)
+ * and its storage kept in `persist`: a host started again on the same directory is the
+ * same objects restarted.
+ */
+export async function durableWorkerd(persist: string): Promise<RunningHost> {
+  const { Miniflare } = await import("miniflare");
+  const mf = new Miniflare({
+    modulesRoot: root,
+    modules: await workerModules("dist/test/hosts/durable-worker.js"),
+    compatibilityDate: "2026-04-01",
+    compatibilityFlags: WORKER_FLAGS,
+    durableObjects: { TOPICS: { className: "TestTopicObject", useSQLite: true } },
+    durableObjectsPersist: persist,
+    host: "127.0.0.1",
+    port: 0,
+  });
+  const url = await mf.ready;
+  return { url: new URL(url), stop: () => mf.dispose() };
 }
 
 /** The compatibility flags a Worker needs for sluice (see README, "Cloudflare Workers"). */
