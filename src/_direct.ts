@@ -12,8 +12,6 @@ export interface Sink {
   error(reason: unknown): void;
 }
 
-type Waiting = { resolve: (chunk: Uint8Array | null) => void; reject: (reason: unknown) => void };
-
 /** The part of a body a direct reader drives. */
 interface Pullable {
   pull(): Promise<void> | undefined;
@@ -28,11 +26,13 @@ interface Pullable {
  */
 export class DirectReader implements Sink {
   readonly #body: Pullable;
-  /** Chunks delivered while no read waited: at most an onError last chunk. */
-  #queue: Uint8Array[] = [];
+  /** Chunks delivered while no read waited: at most an onError last chunk; made when needed. */
+  #queue: Uint8Array[] | undefined;
   #closed = false;
   #failure: { reason: unknown } | undefined;
-  #waiting: Waiting | undefined;
+  /** The pending read's settling functions (two fields, not an object made per read). */
+  #resolve: ((chunk: Uint8Array | null) => void) | undefined;
+  #reject: ((reason: unknown) => void) | undefined;
   /**
    * The last chunk read is the producer's own memory (see {@link Sink.enqueue}): the
    * reader must be done with it (written out, not just queued) before it reads again.
@@ -46,13 +46,14 @@ export class DirectReader implements Sink {
   /** The next chunk, or `null` at a clean end; rejects with the body's error. */
   read(): Promise<Uint8Array | null> {
     this.lent = false;
-    const queued = this.#queue.shift();
+    const queued = this.#queue?.shift();
     if (queued) return Promise.resolve(queued);
     if (this.#failure) return Promise.reject(this.#failure.reason);
     if (this.#closed) return Promise.resolve(null);
-    if (this.#waiting) return Promise.reject(new TypeError("sluice: read() was called again before the last read settled."));
+    if (this.#resolve) return Promise.reject(new TypeError("sluice: read() was called again before the last read settled."));
     return new Promise((resolve, reject) => {
-      this.#waiting = { resolve, reject };
+      this.#resolve = resolve;
+      this.#reject = reject;
       void this.#body.pull();
     });
   }
@@ -61,31 +62,35 @@ export class DirectReader implements Sink {
   cancel(reason: unknown): void {
     this.#closed = true;
     this.#body.cancel(reason);
-    this.#settle((waiting) => waiting.resolve(null));
+    this.#settle(null);
   }
 
   enqueue(chunk: Uint8Array, lent = false): void {
     this.lent = lent;
-    const waiting = this.#waiting;
-    this.#waiting = undefined;
-    if (waiting) waiting.resolve(chunk);
-    else this.#queue.push(chunk);
+    if (this.#resolve) this.#settle(chunk);
+    else {
+      this.#queue ??= [];
+      this.#queue.push(chunk);
+    }
   }
 
   close(): void {
     this.#closed = true;
-    this.#settle((waiting) => waiting.resolve(null));
+    this.#settle(null);
   }
 
   error(reason: unknown): void {
     this.#failure = { reason };
-    this.#queue.length = 0;
-    this.#settle((waiting) => waiting.reject(reason));
+    this.#queue = undefined;
+    const reject = this.#reject;
+    this.#resolve = this.#reject = undefined;
+    reject?.(reason);
   }
 
-  #settle(how: (waiting: Waiting) => void): void {
-    const waiting = this.#waiting;
-    this.#waiting = undefined;
-    if (waiting) how(waiting);
+  /** Answers the pending read, if any, with `chunk`. */
+  #settle(chunk: Uint8Array | null): void {
+    const resolve = this.#resolve;
+    this.#resolve = this.#reject = undefined;
+    resolve?.(chunk);
   }
 }

@@ -16,6 +16,14 @@ export interface LogEntry {
   readonly bytes: Uint8Array;
 }
 
+/** Most bytes of entries handed to a reader as one run (the engine's batch size). */
+const RUN_BYTES = 16 * 1024;
+
+/** A reader waiting for the log: an object, not a closure, so a waiting reader costs nothing more. */
+export interface Waiter {
+  woken(): void;
+}
+
 /** The state of one topic's log in this process, as readers see it. */
 export class Log {
   readonly name: string;
@@ -34,8 +42,12 @@ export class Log {
   readonly #limits: Limits;
   /** The sequence number of each retained id (and the terminal's): where a resuming reader starts. */
   readonly #ids = new Map<string, number>();
-  /** Wake-ups of the readers waiting for the next entry; each is removed when its reader ends. */
-  #waiting = new Set<() => void>();
+  /** The readers waiting for the next entry; each is removed when it ends. */
+  #waiting = new Set<Waiter>();
+  /** The run of entries joined last (see {@link Log.joined}). */
+  #lastRun: { from: number; to: number; bytes: Uint8Array } | undefined;
+  /** A wake-up of the waiting readers is queued. */
+  #waking = false;
   /** Stops following the store; `undefined` once called (or while `follow` has not returned). */
   #unfollow: (() => void) | undefined;
 
@@ -72,6 +84,41 @@ export class Log {
     return this.#entries.at(seq - this.#first);
   }
 
+  /**
+   * Where a run of entries handed out as one item ends (exclusive), from `from`: every
+   * retained entry after it, up to {@link RUN_BYTES} (at least one entry).
+   */
+  runEnd(from: number): number {
+    const next = this.next;
+    let to = from + 1;
+    for (let size = this.at(from).bytes.byteLength; to < next; to++) {
+      size += this.at(to).bytes.byteLength;
+      if (size > RUN_BYTES) break;
+    }
+    return to;
+  }
+
+  /**
+   * The bytes of entries `from` to `to - 1`, joined. The last run joined is kept: every
+   * reader that has caught up asks for the same one (all of them woken by the same
+   * publishes), so they share its bytes as they share an event's, instead of a copy each.
+   */
+  joined(from: number, to: number): Uint8Array {
+    if (to - from === 1) return this.at(from).bytes;
+    const last = this.#lastRun;
+    if (last !== undefined && last.from === from && last.to === to) return last.bytes;
+    let size = 0;
+    for (let seq = from; seq < to; seq++) size += this.at(seq).bytes.byteLength;
+    const bytes = new Uint8Array(size);
+    for (let seq = from, at = 0; seq < to; seq++) {
+      const part = this.at(seq).bytes;
+      bytes.set(part, at);
+      at += part.byteLength;
+    }
+    this.#lastRun = { from, to, bytes };
+    return bytes;
+  }
+
   /** Where a reader that last saw `id` goes on from: the number after it, or `undefined` if it is not retained. */
   after(id: string): number | undefined {
     const seq = this.#ids.get(id);
@@ -83,12 +130,13 @@ export class Log {
     if (this.#limits.ms !== Infinity) this.#trim(now);
   }
 
-  wait(wake: () => void): void {
-    this.#waiting.add(wake);
+  /** Calls `waiter.woken()` once, when the next entry (or the end, or a failure) comes. */
+  wait(waiter: Waiter): void {
+    this.#waiting.add(waiter);
   }
 
-  unwait(wake: () => void): void {
-    this.#waiting.delete(wake);
+  unwait(waiter: Waiter): void {
+    this.#waiting.delete(waiter);
   }
 
   /** Stops following the store; readers still reading end with `error` (they reconnect). */
@@ -122,10 +170,19 @@ export class Log {
     this.#first += this.#entries.trim(this.#limits, now, (entry) => this.#ids.delete(entry.stored.id));
   }
 
+  /**
+   * Wakes the waiting readers once the publishing code running now has finished (a
+   * microtask later): events published in one go then reach each reader as one run, one
+   * write, and readers at the same place share its bytes (see {@link Log.joined}).
+   */
   #wake(): void {
-    if (this.#waiting.size === 0) return;
-    const waiting = this.#waiting;
-    this.#waiting = new Set();
-    for (const wake of waiting) wake();
+    if (this.#waking || this.#waiting.size === 0) return;
+    this.#waking = true;
+    queueMicrotask(() => {
+      this.#waking = false;
+      const waiting = this.#waiting;
+      this.#waiting = new Set();
+      for (const waiter of waiting) waiter.woken();
+    });
   }
 }

@@ -36,7 +36,10 @@ export interface Cursor<T> {
  * the first read, a shutdown), so what it holds open is let go.
  */
 export interface PreparedSource<T> {
-  open(signal: AbortSignal): Cursor<T>;
+  /** `signal` is given to a source that is {@link PreparedSource.signalled}, and only to it. */
+  open(signal?: AbortSignal): Cursor<T>;
+  /** `open` passes its signal on (a producer function's): only then is one made for it. */
+  readonly signalled?: boolean;
   /** Closes a source that was never opened: cancels a stream, destroys a Node stream, returns an iterator. */
   discard(reason: unknown): void;
 }
@@ -46,11 +49,19 @@ export interface PreparedSource<T> {
  * at once when an event is there and with a promise when it must wait): streamed as it
  * is, and closed if the body ends before reading it.
  */
-export class CursorSource<T> {
+export class CursorSource<T> implements PreparedSource<T> {
   readonly cursor: Cursor<T>;
 
   constructor(cursor: Cursor<T>) {
     this.cursor = cursor;
+  }
+
+  open(): Cursor<T> {
+    return this.cursor;
+  }
+
+  discard(reason: unknown): void {
+    settle(() => this.cursor.close(reason));
   }
 }
 
@@ -59,15 +70,13 @@ export class CursorSource<T> {
  * returns how to open it later (or let it go unread).
  */
 export function prepareSource<T>(source: Source<T> | CursorSource<T>, what = "source"): PreparedSource<T> {
-  if (source instanceof CursorSource) {
-    const { cursor } = source;
-    return { open: () => cursor, discard: (reason) => settle(() => cursor.close(reason)) };
-  }
+  if (source instanceof CursorSource) return source; // already prepared: no object or closures more per body
   if (typeof source === "function") {
     return {
+      signalled: true,
       open(signal) {
-        const made: unknown = (source as (signal: AbortSignal) => unknown)(signal);
-        if (isThenable(made)) return deferredCursor(made, signal);
+        const made: unknown = (source as (signal: AbortSignal) => unknown)(signal!);
+        if (isThenable(made)) return deferredCursor(made, signal!);
         return prepareSource(made as Source<T>, "value returned by the producer function").open(signal);
       },
       discard() {}, // never called: it made nothing

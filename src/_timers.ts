@@ -12,6 +12,11 @@ export function unref<T>(timer: T): T {
   return timer;
 }
 
+/** What a {@link Deadline} tells when its time comes. */
+export interface Timed {
+  due(): void;
+}
+
 /**
  * A timeout that is moved far more often than it fires (a keep-alive interval, a write
  * timeout, each restarted with every chunk). Moving it only records the new time; its one
@@ -19,7 +24,7 @@ export function unref<T>(timer: T): T {
  * `clearTimeout` per chunk cost more than the rest of a small chunk's way to the socket.
  */
 export class Deadline {
-  readonly #fire: () => void;
+  readonly #owner: Timed;
   readonly #unref: boolean;
   /** When it is due (ms since the epoch), or `Infinity` when it is not set. */
   #due = Number.POSITIVE_INFINITY;
@@ -27,9 +32,9 @@ export class Deadline {
   /** When the host timer fires. */
   #timerDue = Number.POSITIVE_INFINITY;
 
-  /** `unrefd`: the timer does not keep the process alive (where the host can tell). */
-  constructor(fire: () => void, unrefd: boolean) {
-    this.#fire = fire;
+  /** Calls `owner.due()` when due. `unrefd`: the timer does not keep the process alive (where the host can tell). */
+  constructor(owner: Timed, unrefd: boolean) {
+    this.#owner = owner;
     this.#unref = unrefd;
   }
 
@@ -60,7 +65,7 @@ export class Deadline {
     this.#timer = this.#unref ? unref(timer) : timer;
   }
 
-  /** The host timer fired: fire if due, else wait on for the rest. @internal */
+  /** The host timer fired: tell the owner if due, else wait on for the rest. @internal */
   ring(): void {
     this.#timer = undefined;
     if (this.#due === Number.POSITIVE_INFINITY) return;
@@ -70,7 +75,7 @@ export class Deadline {
       return;
     }
     this.#due = Number.POSITIVE_INFINITY;
-    this.#fire();
+    this.#owner.due();
   }
 }
 

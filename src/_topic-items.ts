@@ -14,6 +14,7 @@ import type { TopicEvent } from "./topics.ts";
 /** A reader of an SSE response: each entry's shared bytes; a gap as one encoded event. */
 export const sseView: ReaderView<Uint8Array> = {
   entry: (entry) => entry.bytes,
+  run: (log, from, to) => log.joined(from, to),
   gap: (gap) => encodeText(formatEvent({ event: GAP_EVENT, data: gap })),
 };
 

@@ -4,13 +4,18 @@
  * entry is one wake-up in the log's set, removed the moment the reader ends.
  * @module
  */
-import type { Log, LogEntry } from "./_log.ts";
+import type { Log, LogEntry, Waiter } from "./_log.ts";
 import { TopicFailedError } from "./errors.ts";
 import type { Gap } from "./gap.ts";
 
 /** What a reader hands out: the bytes of an SSE response, or event objects for `read()`. */
 export interface ReaderView<T> {
   entry(entry: LogEntry): T;
+  /**
+   * Entries `from` to `to - 1` as one item, where a view can (SSE bytes: the log joins them
+   * once for every reader at the same place, see {@link Log.joined}).
+   */
+  run?(log: Log, from: number, to: number): T;
   gap(gap: Gap, lastId: string | undefined): T;
 }
 
@@ -19,7 +24,7 @@ const DONE: IteratorResult<never> = Object.freeze({ done: true, value: undefined
 const ECHO_MAX = 256;
 
 /** Where a reader of a topic is, and what it does when the log moves on without it. */
-export class TopicReader<T> {
+export class TopicReader<T> implements Waiter {
   readonly #log: Log;
   readonly #view: ReaderView<T>;
   readonly #slow: "skip" | "close";
@@ -35,7 +40,6 @@ export class TopicReader<T> {
   #settle: { resolve(result: IteratorResult<T>): void; reject(error: unknown): void } | undefined;
   /** The body that waits for this reader to be ready, woken without a promise (see {@link TopicReader.wait}). */
   #waiter: { wake(): void } | undefined;
-  readonly #wake = () => this.#woken();
 
   constructor(log: Log, after: string | undefined, view: ReaderView<T>, slow: "skip" | "close", release: () => void) {
     this.#log = log;
@@ -76,14 +80,14 @@ export class TopicReader<T> {
     if (result !== undefined) return result;
     return new Promise<IteratorResult<T>>((resolve, reject) => {
       this.#settle = { resolve, reject };
-      this.#log.wait(this.#wake);
+      this.#log.wait(this);
     });
   }
 
   /** Calls `waiter.wake()` once {@link TopicReader.ready} turns true: a body's wait for the next event, with no promise. */
   wait(waiter: { wake(): void }): void {
     this.#waiter = waiter;
-    this.#log.wait(this.#wake);
+    this.#log.wait(this);
   }
 
   /** Ends the reader early, as a body's cursor: the same as {@link TopicReader.return}. */
@@ -128,9 +132,12 @@ export class TopicReader<T> {
       return { done: false, value };
     }
     if (this.#seq < log.next) {
-      const entry = log.at(this.#seq++);
-      this.#lastId = entry.stored.id;
-      return { done: false, value: this.#view.entry(entry) };
+      const from = this.#seq;
+      const run = this.#view.run;
+      this.#seq = run === undefined ? from + 1 : log.runEnd(from);
+      const last = log.at(this.#seq - 1);
+      this.#lastId = last.stored.id;
+      return { done: false, value: run === undefined ? this.#view.entry(last) : run(log, from, this.#seq) };
     }
     const terminal = log.terminal;
     if (terminal === undefined) return undefined;
@@ -169,11 +176,12 @@ export class TopicReader<T> {
     );
   }
 
-  #woken(): void {
+  /** The log has news: the next entry, the end, or a failure. @internal */
+  woken(): void {
     const waiter = this.#waiter;
     if (waiter !== undefined) {
       if (!this.ready()) {
-        this.#log.wait(this.#wake); // woken for nothing new (a load with no entries): wait again
+        this.#log.wait(this); // woken for nothing new (a load with no entries): wait again
         return;
       }
       this.#waiter = undefined;
@@ -191,7 +199,7 @@ export class TopicReader<T> {
       return;
     }
     if (result === undefined) {
-      this.#log.wait(this.#wake); // woken for nothing new (a load with no entries): wait again
+      this.#log.wait(this); // woken for nothing new (a load with no entries): wait again
       return;
     }
     this.#settle = undefined;
@@ -202,7 +210,7 @@ export class TopicReader<T> {
     if (this.#done) return;
     this.#done = true;
     this.#waiter = undefined;
-    this.#log.unwait(this.#wake);
+    this.#log.unwait(this);
     this.#log.readers--;
     this.#release();
   }

@@ -90,11 +90,15 @@ export async function pump(
       // again: a refused write waits for `drain` (everything flushed), an accepted one for
       // its own callback.
       let flushed = false;
-      const onFlushed = () => {
-        flushed = true;
-        wake?.();
-      };
-      const ok = (res as ServerResponse).write(chunk, reader.lent ? onFlushed : undefined);
+      const ok = (res as ServerResponse).write(
+        chunk,
+        reader.lent
+          ? () => {
+              flushed = true;
+              wake?.();
+            }
+          : undefined,
+      );
       if ((!ok || (reader.lent && !flushed)) && !left) {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
