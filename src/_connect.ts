@@ -155,7 +155,9 @@ async function* attempts(settings: Settings, state: { lastEventId: string | unde
           { cause: ending.error },
         );
       }
-      // A connection that opened (a 2xx event stream) ended the run of failures before this one.
+      // A connection that opened (a 2xx event stream that sent at least a byte) ended the run
+      // of failures before this one. One cut before its first byte did not: a server whose
+      // backend is down (sluice's Topics while Redis is) answers 200, then fails at once.
       failures = ending.opened ? 1 : failures + 1;
     } else {
       if (settings.once) return;
@@ -232,7 +234,6 @@ async function* connection(
     }
     if (!response.body) return { kind: "clean" };
     reader = response.body.getReader();
-    opened = true;
     const queue: EventSourceMessage[] = [];
     let oversize = false;
     const parser = createParser({
@@ -255,6 +256,7 @@ async function* connection(
         return { kind: "clean" };
       }
       arm();
+      if (read.value.byteLength > 0) opened = true;
       if (!oversize) parser.feed(decoder.decode(read.value, { stream: true }));
       if (oversize) {
         done = true;

@@ -81,6 +81,21 @@ describe("connectEvents reconnects and resumes", () => {
     for (const wait of waits) expect(wait).toBeLessThan(100 + 20 + 150); // the cut comes 20 ms after the event; no doubling
   });
 
+  test("a 200 event stream cut before its first byte is a failure in a run: waits still double (sluice's Topics while Redis is down answer so)", async () => {
+    // Found by the failover test (test/stress/failover.test.ts): during a Redis outage every
+    // attempt was answered 200 and cut at once, and readers retried every retry.initial.
+    const emptyCut: Step = (res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.flushHeaders();
+      setTimeout(() => res.socket?.destroy(), 10);
+    };
+    const { url, seen } = await server([emptyCut, emptyCut, emptyCut, emptyCut, status(204)]);
+    await within(collect(connectEvents(url, { retry: { initial: 40, max: 10_000, jitter: 0 } })), 10_000, "the stream");
+    const waits = seen.slice(1).map((request, i) => request.at - seen[i]!.at);
+    const floors = [40, 80, 160, 320];
+    for (const [i, wait] of waits.entries()) expect(wait, `wait ${i + 1}`).toBeGreaterThanOrEqual(floors[i]! - 5);
+  });
+
   test("jitter adds a random part to each wait, at most retry.jitter", async () => {
     const { url, seen } = await server([status(500), status(500), status(500), status(204)]);
     await collect(connectEvents(url, { retry: { initial: 10, max: 10, jitter: 150 } }));
