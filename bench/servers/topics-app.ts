@@ -23,7 +23,8 @@ export async function topicsApp(memory: () => { rss: number; heap: number }, sto
   const shared = topics({ store, retain: { events: RETAINED } });
   const live = shared.topic("live");
   await fill(live, RETAINED);
-  const latency = shared.topic("latency");
+  // 10 s of the latency workload's events: a reader that falls behind is measured late, not made to skip (slow: "skip").
+  const latency = topics({ store, retain: { events: 10_000 } }).topic("latency");
   // Ended, so each replay is exactly the retained log, and its response then ends.
   const replay = topics({ retain: { events: REPLAY_EVENTS } }).topic("replay");
   await fill(replay, REPLAY_EVENTS);
