@@ -1,14 +1,15 @@
 /**
- * One fan-out client (bench/clients/fan-out.ts) and the readers it holds open, spoken to in
- * lines of JSON: it prints the server's memory per reader once they are connected, then
- * the figures of each run it is asked for.
+ * One client process that holds readers open (bench/clients/fan-out.ts, or another such
+ * as topic-latency.ts), spoken to in lines of JSON: the fan-out client prints the server's
+ * memory per reader once they are connected (`ready`), then the figures of each run it is
+ * asked for.
  */
 import type { ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { client } from "./processes.ts";
 
-export class Readers {
-  readonly ready: Promise<{ rssPerReader: number; heapPerReader: number }>;
+export class Readers<Ready = { rssPerReader: number; heapPerReader: number }> {
+  readonly ready: Promise<Ready>;
   readonly #child: ChildProcess;
   readonly #name: string;
   readonly #readers: number;
@@ -16,10 +17,11 @@ export class Readers {
   #waiting: { resolve(line: string): void; reject(error: Error): void } | undefined;
   #exited: Error | undefined;
 
-  constructor(url: string, readers: number, name: string) {
+  /** `readers` readers of the server at `url`, held by the client `script` (given `rest` after them). */
+  constructor(url: string, readers: number, name: string, script = "fan-out", ...rest: string[]) {
     this.#name = name;
     this.#readers = readers;
-    this.#child = client("fan-out", url, String(readers));
+    this.#child = client(script, url, String(readers), ...rest);
     createInterface({ input: this.#child.stdout! }).on("line", (line) => {
       const waiting = this.#waiting;
       this.#waiting = undefined;
@@ -27,7 +29,7 @@ export class Readers {
       else this.#lines.push(line);
     });
     this.#child.once("exit", (code) => {
-      this.#exited = new Error(`the fan-out client of ${name} exited with ${code}`);
+      this.#exited = new Error(`the ${script} client of ${name} exited with ${code}`);
       this.#waiting?.reject(this.#exited);
     });
     this.ready = this.#next().then((line) => JSON.parse(line));
@@ -38,12 +40,22 @@ export class Readers {
    * last delivery) and how busy the client was; throws unless every reader had every event.
    */
   async run(m: number, batch: number): Promise<{ seconds: number; busy: number }> {
-    this.#child.stdin!.write(`${JSON.stringify({ m, batch })}\n`);
-    const result = JSON.parse(await this.#next()) as { seconds: number; events: number; busy: number };
+    const result = await this.ask<{ seconds: number; events: number; busy: number }>({ m, batch });
     if (result.events !== this.#readers * m) {
       throw new Error(`${this.#name}: ${result.events} events arrived, not ${this.#readers} readers x ${m}`);
     }
     return result;
+  }
+
+  /** Sends `message` and resolves to the client's next line, parsed. */
+  ask<T>(message: unknown): Promise<T> {
+    this.#child.stdin!.write(`${JSON.stringify(message)}\n`);
+    return this.reply();
+  }
+
+  /** The client's next line, parsed. */
+  async reply<T>(): Promise<T> {
+    return JSON.parse(await this.#next()) as T;
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ import { median } from "../tools/sections.ts";
 import { Readers } from "./fan-out-readers.ts";
 import { curl, node, start, stop, version, type Runtime, type Server } from "./processes.ts";
 import { REPLAY_EVENTS } from "./publisher.ts";
+import { redisEnv, redisMissing, type RedisServer, withRedis } from "./redis.ts";
 import type { Result, Row } from "./tables.ts";
 
 export interface FanOutSettings {
@@ -32,19 +33,32 @@ const thousands = (n: number) => n.toLocaleString("en-US");
 /** A row for sluice alone (its other cells do not apply). */
 const sluiceOnly = (values: number, columns: number) => [values, ...Array<number>(columns - 1).fill(NaN)];
 
-/** The fan-out table of `runtime`. */
+type Variant = Runtime["fanOut"][number];
+
+/**
+ * The fan-out table of `runtime`. A variant on the Redis store shares a redis-server
+ * started for the workload (each server with keys of its own); without redis-server it
+ * is left out, and the table says so.
+ */
 export async function fanOut(runtime: Runtime, settings: FanOutSettings): Promise<Result> {
-  const columns = runtime.fanOut.length;
-  const rows: Row[] = [];
-  for (const readers of settings.readers) rows.push(...(await atReaders(runtime, readers, settings)));
-  rows.push(...(await idleStreams(runtime, Math.max(...settings.readers), columns)));
-  rows.push(...(await replay(runtime, settings, columns)));
+  const wanted = runtime.fanOut;
+  const variants = redisMissing === undefined ? wanted : wanted.filter((v) => !v.redis);
+  const notes = wanted.filter((v) => !variants.includes(v)).map((v) => `${v.label} was skipped: ${redisMissing}.`);
+  const measure = async (redis?: RedisServer) => {
+    const rows: Row[] = [];
+    for (const readers of settings.readers) rows.push(...(await atReaders(runtime, variants, readers, settings, redis)));
+    return rows;
+  };
+  const rows = variants.some((v) => v.redis) ? await withRedis(measure) : await measure();
+  rows.push(...(await idleStreams(runtime, Math.max(...settings.readers), variants.length)));
+  rows.push(...(await replay(runtime, settings, variants.length)));
   return {
     runtime: runtime.name,
     version: await version(runtime),
     title: "fan-out",
-    variants: runtime.fanOut.map((v) => v.label),
+    variants: variants.map((v) => v.label),
     rows,
+    notes,
   };
 }
 
@@ -52,14 +66,20 @@ export async function fanOut(runtime: Runtime, settings: FanOutSettings): Promis
  * `readers` readers of each variant, all connected at once (each variant's by its own
  * client), then runs of each pattern interleaved across variants.
  */
-async function atReaders(runtime: Runtime, readers: number, settings: FanOutSettings): Promise<Row[]> {
+async function atReaders(
+  runtime: Runtime,
+  variants: Variant[],
+  readers: number,
+  settings: FanOutSettings,
+  redis: RedisServer | undefined,
+): Promise<Row[]> {
   const servers: Server[] = [];
   const clients: Readers[] = [];
   const memory: { rssPerReader: number; heapPerReader: number }[] = [];
   try {
-    for (const { variant } of runtime.fanOut) {
+    for (const { variant, redis: onRedis } of variants) {
       // One at a time: a variant's memory is read while no other is connecting.
-      const server = await start(runtime, variant);
+      const server = await start(runtime, variant, onRedis && redis ? redisEnv(redis, `fan-out-${readers}:`) : undefined);
       servers.push(server);
       const held = new Readers(server.url, readers, `${runtime.name}/${variant}`);
       clients.push(held);

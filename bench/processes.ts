@@ -17,18 +17,25 @@ export interface Runtime {
   command: (variant: string) => [string, string[]];
   /** The v1 variants (sse, tiny, bulk, latency, many streams), sluice first. */
   variants: string[];
-  /** The fan-out variants, sluice first, and how their tables name them. */
-  fanOut: { variant: string; label: string }[];
+  /** The fan-out variants, sluice first, and how their tables name them; `redis`: it needs a redis-server (bench/redis.ts). */
+  fanOut: { variant: string; label: string; redis?: true }[];
 }
 
 const betterSse = { variant: "better-sse", label: "better-sse" };
+/** The column of sluice's topics on the Redis store, beside the memory store's ("sluice"). */
+export const REDIS_LABEL = "sluice topics (Redis)";
 
 export const runtimes: Runtime[] = [
   {
     name: "node",
     command: (variant) => [process.execPath, ["--expose-gc", `${root}dist/bench/servers/node.js`, variant]],
     variants: ["sluice", "node-http", "hono-node-pull", "hono-streamSSE"],
-    fanOut: [{ variant: "sluice-topics", label: "sluice" }, { variant: "node-http-loop", label: "node:http loop" }, betterSse],
+    fanOut: [
+      { variant: "sluice-topics", label: "sluice" },
+      { variant: "node-http-loop", label: "node:http loop" },
+      betterSse,
+      { variant: "sluice-topics-redis", label: REDIS_LABEL, redis: true },
+    ],
   },
   {
     name: "deno",
@@ -49,10 +56,14 @@ export interface Server {
   process: ChildProcess;
 }
 
-/** Starts `variant` of `runtime` and waits for the URL it prints. */
-export async function start(runtime: Runtime, variant: string): Promise<Server> {
+/** Starts `variant` of `runtime` (with `env` added to its environment) and waits for the URL it prints. */
+export async function start(runtime: Runtime, variant: string, env?: Record<string, string>): Promise<Server> {
   const [command, commandArgs] = runtime.command(variant);
-  const child = spawn(command, commandArgs, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(command, commandArgs, {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: env && { ...process.env, ...env },
+  });
   const url = await firstLine(child, `${runtime.name}/${variant}`, (line) => line.startsWith("{"));
   return { url: (JSON.parse(url) as { url: string }).url, process: child };
 }

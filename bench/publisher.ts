@@ -4,6 +4,7 @@
  * reader, never in how events are made or how fast they are published.
  */
 import { setImmediate } from "node:timers";
+import { now } from "./workloads.ts";
 
 /** One published event: the same ~25 bytes of JSON data as the `sse` workload's. */
 export interface FanOutEvent {
@@ -63,4 +64,47 @@ export async function fanOutFetchRoute(
     default:
       return new Response("not found", { status: 404 });
   }
+}
+
+/** What {@link publishPaced} did: events published, over how long, and how far behind schedule each publish was. */
+export interface PacedResult {
+  published: number;
+  seconds: number;
+  /** ms between when an event was due and when it was published (the event loop was busy): p99 and max. */
+  lateP99: number;
+  lateMax: number;
+}
+
+/**
+ * Publishes `rate` events a second for `seconds`, as an app fed by I/O does: each when it
+ * is due (a timer, then every event due by then), stamped `t` with the time of its
+ * `publish` call (`now()`), so a reader's delay is from publish to delivery. How late
+ * publishes came (a busy event loop holds the timer back) is measured beside. Publishes
+ * are not awaited one by one (a store's round trip would pace them), only at the end.
+ */
+export async function publishPaced(
+  rate: number,
+  seconds: number,
+  publish: (event: { data: { t: number; i: number } }) => unknown,
+): Promise<PacedResult> {
+  const total = Math.round(rate * seconds);
+  const late = new Float64Array(total);
+  const pending: Promise<unknown>[] = [];
+  let failure: { error: unknown } | undefined;
+  const start = now();
+  for (let i = 0; i < total; ) {
+    const wait = start + (i * 1000) / rate - now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const t = now();
+    for (; i < total && start + (i * 1000) / rate <= t; i++) {
+      late[i] = t - (start + (i * 1000) / rate);
+      const published = Promise.resolve(publish({ data: { t: now(), i } }));
+      pending.push(published.catch((error: unknown) => (failure ??= { error })));
+    }
+  }
+  await Promise.all(pending);
+  if (failure) throw failure.error;
+  const took = (now() - start) / 1000;
+  late.sort();
+  return { published: total, seconds: took, lateP99: late[Math.floor(0.99 * total)] ?? NaN, lateMax: late[total - 1] ?? NaN };
 }

@@ -9,10 +9,16 @@
  *   npm run bench -- --quick            # fewer runs, smaller workloads (a smoke test)
  *   npm run bench -- --runtime node --only sse,tiny
  *   npm run bench -- --only fan-out --readers 1000,10000
+ *   npm run bench -- --only fan-out,redis-latency --runtime node --readers 1000 --runs 3
+ *   npm run bench -- --only redis-latency --rate 1000 --seconds 5
+ *
+ * `--docs` with `--only fan-out,redis-latency` (and `--runtime node`, `--readers`, `--runs`)
+ * writes only the Redis section of docs/performance.md.
  */
 import { median, writeData, writeSection } from "../tools/sections.ts";
 import { fanOut, type FanOutSettings } from "./fan-out.ts";
 import { curl, node, root, runtimes, start, stop, version, type Runtime, type Server } from "./processes.ts";
+import { redisLatency, redisTables, type LatencySettings } from "./redis-latency.ts";
 import { table, type Result, type Row } from "./tables.ts";
 import { targets } from "./targets.ts";
 
@@ -30,8 +36,13 @@ const STREAMS = Number(option("streams") ?? (quick ? 1_000 : 10_000));
 const only = option("only")?.split(",");
 const runtimesWanted = option("runtime")?.split(",");
 const docs = flag("docs");
-if (docs && (quick || only || runtimesWanted || option("readers"))) {
-  throw new Error("--docs writes the full tables: run it without --quick, --only, --runtime or --readers.");
+/** `--docs` of the Redis workloads alone: only the Redis section is written. */
+const redisDocs = docs && (only !== undefined || runtimesWanted !== undefined || option("readers") !== undefined);
+if (docs && (quick || (redisDocs && !(only?.every((w) => w === "fan-out" || w === "redis-latency") ?? false)))) {
+  throw new Error(
+    "--docs writes the full tables (run it without --quick, --only, --runtime or --readers), " +
+      "or the Redis section alone (with --only fan-out,redis-latency, without --quick).",
+  );
 }
 const wants = (workload: string) => !only || only.includes(workload);
 
@@ -42,6 +53,14 @@ const FAN_OUT: FanOutSettings = {
   burst: quick ? 200_000 : 1_000_000,
   trickle: quick ? 10_000 : 50_000,
   sse: N,
+};
+
+/** The redis-latency workload: the issue's 1,000 readers per instance at 1,000 events/s; `--readers` sets its readers too. */
+const LATENCY: LatencySettings = {
+  runs: Number(option("runs") ?? (quick ? 1 : 3)),
+  readers: Number(option("readers")?.split(",")[0] ?? (quick ? 200 : 1000)),
+  rate: Number(option("rate") ?? 1000),
+  seconds: Number(option("seconds") ?? (quick ? 2 : 5)),
 };
 
 interface Workload {
@@ -119,7 +138,7 @@ async function bench(runtime: Runtime): Promise<Result | undefined> {
   return { runtime: runtime.name, version: await version(runtime), title: "", variants: runtime.variants, rows };
 }
 
-const heading = `sluice benchmarks, ${new Date().toISOString().slice(0, 10)}: ${RUNS} runs each (fan-out ${FAN_OUT.runs})${quick ? " (quick)" : ""}; ratios are sluice's advantage (>1: sluice better)`;
+const heading = `sluice benchmarks, ${new Date().toISOString().slice(0, 10)}: ${RUNS} runs each (fan-out ${FAN_OUT.runs}, redis-latency ${LATENCY.runs})${quick ? " (quick)" : ""}; ratios are sluice's advantage (>1: sluice better)`;
 console.log(heading);
 const results: Result[] = [];
 for (const runtime of runtimes.filter((r) => !runtimesWanted || runtimesWanted.includes(r.name))) {
@@ -133,10 +152,29 @@ for (const runtime of runtimes.filter((r) => !runtimesWanted || runtimesWanted.i
     console.log(`\n${table(result)}`);
     results.push(result);
   }
+  if (wants("redis-latency") && runtime.name === "node") {
+    const result = await redisLatency(runtime, LATENCY);
+    if (result) {
+      console.log(`\n${table(result)}`);
+      results.push(result);
+    }
+  }
 }
 const summary = targets(results);
 console.log(`\n${summary}`);
 if (docs) {
+  const redis = redisTables(results);
+  const date = new Date().toISOString().slice(0, 10);
+  const redisHeading = `sluice on the Redis store, ${date}: fan-out ${FAN_OUT.runs} runs, redis-latency ${LATENCY.runs}; each cell is a median`;
+  const content = [redisHeading, ...redis.map(table), targets(redis)].join("\n\n");
+  writeSection(`${root}docs/performance.md`, "bench-redis", content, `npm run bench -- ${args.join(" ")}`);
+  writeData(
+    "bench-redis.json",
+    JSON.stringify({ date: new Date().toISOString(), fanOut: FAN_OUT, latency: LATENCY, results: redis }, null, 2) + "\n",
+  );
+  console.log("\nthe Redis section of docs/performance.md and docs/data/bench-redis.json written");
+}
+if (docs && !redisDocs) {
   const content = [`${heading}. Each cell is a median.`, ...results.map(table), summary].join("\n\n");
   writeSection(`${root}docs/performance.md`, "bench", content, "npm run bench -- --docs");
   writeData(

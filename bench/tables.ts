@@ -30,6 +30,8 @@ export interface Result {
   title: string;
   variants: string[];
   rows: Row[];
+  /** Said under the table: what was skipped, and why. */
+  notes?: string[];
 }
 
 /** sluice's advantage over variant `i` in `row` (>1: sluice better). */
@@ -37,7 +39,7 @@ export const ratio = ({ values, higherIsBetter }: Row, i: number) =>
   higherIsBetter ? values[0]! / values[i]! : values[i]! / values[0]!;
 
 /** One table: rows of [label, value per variant], and each variant's ratio to sluice. */
-export function table({ runtime, version, title, variants, rows }: Result): string {
+export function table({ runtime, version, title, variants, rows, notes = [] }: Result): string {
   const body = rows.map((row) => [
     row.label,
     ...row.values.map((value, i) =>
@@ -46,5 +48,6 @@ export function table({ runtime, version, title, variants, rows }: Result): stri
         : `${format(value)} (sluice ${ratio(row, i).toFixed(2)}x)`,
     ),
   ]);
-  return `**${runtime}${title ? ` ${title}` : ""} (${version})**\n\n${markdownTable(["workload", ...variants], body)}`;
+  const heading = `**${runtime}${title ? ` ${title}` : ""} (${version})**`;
+  return [heading, markdownTable(["workload", ...variants], body), ...notes.map((note) => `Note: ${note}`)].join("\n\n");
 }

@@ -1,10 +1,12 @@
 /**
  * The targets the bench checks against each run, from the issues that asked for them:
- * #5 for the v1 workloads, the Topics issue for fan-out. Each names a row (by the start of
- * its label) and wants, for sluice, a least ratio to a variant, a latency within a margin
- * of one, or a least ratio to another of sluice's own rows.
+ * #5 for the v1 workloads, the Topics issue for fan-out, #15 for the Redis store. Each
+ * names a row (by the start of its label) and wants, for sluice, a least ratio to a
+ * variant, a latency within a margin of one, a least ratio to another of sluice's own
+ * rows; or, for a variant, a least share of sluice's figure, or at most some ms.
  */
 import { markdownTable } from "../tools/sections.ts";
+import { REDIS_LABEL } from "./processes.ts";
 import { format, ratio, type Result, type Row } from "./tables.ts";
 
 type Target = { runtime: string; workload: string; what: string } & (
@@ -12,6 +14,10 @@ type Target = { runtime: string; workload: string; what: string } & (
   | { variant: string; withinMs: number }
   /** sluice's figure on `workload` divided by its figure on `versus`. */
   | { versus: string; least: number }
+  /** `variant`'s figure divided by sluice's (the first column's): a higher figure is better. */
+  | { variant: string; share: number }
+  /** `variant`'s figure, in ms, at most `atMostMs`. */
+  | { variant: string; atMostMs: number }
 );
 
 /** The fan-out targets at one number of readers, against better-sse and the hand-written loop. */
@@ -71,6 +77,28 @@ const TARGETS: Target[] = [
     least: 1,
     what: "Node replay of 10,000 retained events vs the v1 sse workload's events/s",
   },
+  // #15: "≥ 50 % of the memory store's fan-out rate", for both publisher patterns (the
+  // issue names none, and the memory store's rate is each pattern's), at each number of readers.
+  ...["1,000", "10,000"].flatMap((readers) =>
+    [
+      ["100 events/turn", "bursts"],
+      ["1 event/turn", "one event per turn"],
+    ].map(([pattern, name]) => ({
+      runtime: "node",
+      workload: `${readers} readers, ${pattern}`,
+      variant: REDIS_LABEL,
+      share: 0.5,
+      what: `Node fan-out to ${readers} readers, ${name}: the Redis store's deliveries/s vs the memory store's`,
+    })),
+  ),
+  // #15: "p99 ≤ 5 ms on loopback", 2 instances with 1,000 readers each at 1,000 events/s.
+  ...["Redis: instance published to", "Redis: other instance"].map((variant) => ({
+    runtime: "node",
+    workload: "publish→delivery p99",
+    variant,
+    atMostMs: 5,
+    what: `Topic on Redis, 2 instances: p99 publish→delivery, ${variant.slice(7)}`,
+  })),
   // "Close to" read as: at most 1.25x an idle stream's (idle / topic reader >= 0.8).
   ...["RSS", "JS heap"].map((memory) => ({
     runtime: "node",
@@ -105,8 +133,15 @@ export function targets(results: Result[]): string {
       continue;
     }
     const i = variants.indexOf(target.variant);
-    if (i < 1) continue;
-    if ("withinMs" in target) {
+    if (i < ("atMostMs" in target ? 0 : 1)) continue; // a limit in ms is on any column; the rest compare with sluice's
+    if ("share" in target || "atMostMs" in target) {
+      const value = row.values[i]!;
+      const [wanted, measured, met] =
+        "share" in target
+          ? [`>= ${target.share}x`, `${(value / row.values[0]!).toFixed(2)}x`, value / row.values[0]! >= target.share]
+          : [`<= ${target.atMostMs} ms`, `${format(value)} ms`, value <= target.atMostMs];
+      rows.push([target.what, wanted, measured, met ? "yes" : "no"]);
+    } else if ("withinMs" in target) {
       const above = row.values[0]! - row.values[i]!;
       rows.push([
         target.what,

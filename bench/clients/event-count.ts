@@ -17,6 +17,7 @@ const DONE = 5;
 /** "data:" */
 const FIELD = [100, 97, 116, 97, 58];
 const LF = 10;
+const DOT = 46;
 
 /**
  * One SSE response. `events` counts what an `EventSource` dispatches: blocks ended by a
@@ -39,6 +40,16 @@ export class EventCount {
   /** How much of "data:" the current line starts with; -1: it is another field. */
   #match = 0;
   #hasData = false;
+  /**
+   * Called with each event's stamp: the first number of its first `data` line (digits, an
+   * optional fraction), e.g. `t` of `{"t":1764000000000.123,"i":7}`; NaN if it has none.
+   * Unset (the fan-out client), no number is read.
+   */
+  onEvent: ((stamp: number) => void) | undefined;
+  /** The stamp being read: its value so far, the place of its next fraction digit (0: integer part), and whether it ended. */
+  #stamp = NaN;
+  #place = 0;
+  #stampDone = false;
 
   /** Feeds bytes read from the socket. */
   feed(bytes: Uint8Array): void {
@@ -117,16 +128,40 @@ export class EventCount {
           if (this.#hasData) {
             this.events++;
             this.#hasData = false;
+            if (this.onEvent) {
+              this.onEvent(this.#stamp);
+              this.#stamp = NaN;
+              this.#place = 0;
+              this.#stampDone = false;
+            }
           }
-        } else if (match >= 4) this.#hasData = true; // "data:…", or "data" alone (empty data)
+        } else if (match >= 4) {
+          this.#hasData = true; // "data:…", or "data" alone (empty data)
+          if (!Number.isNaN(this.#stamp)) this.#stampDone = true; // only the first data line's number
+        }
         line = 0;
         match = 0;
       } else {
         if (match >= 0 && match < 5) match = byte === FIELD[match] ? match + 1 : -1;
+        else if (match === 5 && this.onEvent && !this.#stampDone) this.#stampByte(byte);
         line++;
       }
     }
     this.#line = line;
     this.#match = match;
+  }
+
+  /** One byte of a data line, for the stamp: digits and one dot make the number; the first other byte after it ends it. */
+  #stampByte(byte: number): void {
+    const digit = byte - 48;
+    if (digit >= 0 && digit <= 9) {
+      if (Number.isNaN(this.#stamp)) this.#stamp = 0;
+      if (this.#place === 0) this.#stamp = this.#stamp * 10 + digit;
+      else {
+        this.#stamp += digit / this.#place;
+        this.#place *= 10;
+      }
+    } else if (byte === DOT && !Number.isNaN(this.#stamp) && this.#place === 0) this.#place = 10;
+    else if (!Number.isNaN(this.#stamp)) this.#stampDone = true;
   }
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import process from "node:process";
 import { serve as honoServe } from "@hono/node-server";
 import { serve } from "../../runtimes/node.ts";
+import { redisStore } from "../../stores/redis.ts";
 import { honoApp } from "./hono-app.ts";
 import { naiveApp } from "./naive-app.ts";
 import { nodeHttpApp } from "./node-http-app.ts";
@@ -35,6 +36,14 @@ switch (process.argv[2]) {
   case "sluice-topics":
     announce((await serve(await topicsApp(memory), { port: 0, hostname: "127.0.0.1" })).port);
     break;
+  case "sluice-topics-redis": {
+    // The Redis and the key prefix come from the bench (bench/redis.ts): instances given the same prefix share their topics.
+    const url = process.env.SLUICE_BENCH_REDIS;
+    if (url === undefined) throw new Error("sluice-topics-redis needs SLUICE_BENCH_REDIS (the bench sets it)");
+    const store = redisStore({ url, prefix: process.env.SLUICE_BENCH_PREFIX ?? `bench-${process.pid}:` });
+    announce((await serve(await topicsApp(memory, store), { port: 0, hostname: "127.0.0.1" })).port);
+    break;
+  }
   case "node-http-loop":
     listen(nodeHttpLoopApp(memory));
     break;
