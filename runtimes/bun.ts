@@ -29,6 +29,8 @@ import { baseName, typeOf } from "../src/_kit/mime.ts";
 import { bun, type BunFile } from "./_types/bun.ts";
 
 export type { FetchHandler, ServeOptions, Server } from "../src/_kit/serve.ts";
+export { compress, type CompressOptions } from "./_zlib/compress.ts";
+export type { Coding } from "../src/_kit/encoding.ts";
 export type { FileLike } from "../src/file.ts";
 
 /** Bun's fetch decodes these codings and keeps the header (see finishResponse). */
@@ -72,7 +74,9 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
       }
       control.consumerCopies(); // Bun copies each chunk into its own buffers before it pulls the next
       control.onEnd(() => logFailure(control.failure));
-      if (response.headers.get("content-type")?.startsWith("text/event-stream")) control.prime(encodeText(":\n\n")); // bytes of its own for each stream
+      // Bytes of its own for each stream; a compressed body sends its header at once instead.
+      const sse = response.headers.get("content-type")?.startsWith("text/event-stream");
+      if (sse && !response.headers.has("content-encoding")) control.prime(encodeText(":\n\n"));
       return flight.tracked(response);
     },
     error(error) {

@@ -27,6 +27,8 @@ import { deno, type DenoServeInfo } from "./_types/deno.ts";
 
 export { openFile } from "./_deno/files.ts";
 export type { FetchHandler, ServeOptions, Server } from "../src/_kit/serve.ts";
+export { compress, type CompressOptions } from "./_zlib/compress.ts";
+export type { Coding } from "../src/_kit/encoding.ts";
 export type { FileLike } from "../src/types.ts";
 
 /** Deno's fetch decodes these codings and keeps the header (see finishResponse). */

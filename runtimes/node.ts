@@ -27,6 +27,8 @@ import { listener } from "./_node/listener.ts";
 import type { NodeRequest, NodeResponse } from "./_node/request.ts";
 
 export type { FetchHandler, ServeOptions, Server } from "../src/_kit/serve.ts";
+export { compress, type CompressOptions } from "./_zlib/compress.ts";
+export type { Coding } from "../src/_kit/encoding.ts";
 export type { FileLike } from "../src/file.ts";
 
 /**

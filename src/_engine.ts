@@ -244,6 +244,10 @@ export class BodyEngine<T> implements UnderlyingDefaultSource<Uint8Array>, BodyC
     if (!this.#ended) this.#stop(reason);
   }
 
+  get writeTimeout(): number {
+    return this.#settings.writeTimeout;
+  }
+
   abort(reason: unknown): void {
     if (this.#ended) return;
     this.#stop(reason);
