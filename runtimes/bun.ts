@@ -28,7 +28,7 @@ import type { FileLike } from "../src/file.ts";
 import { baseName, typeOf } from "../src/_kit/mime.ts";
 import { bun, type BunFile } from "./_types/bun.ts";
 
-export type { FetchHandler, ServeOptions, Server } from "../src/_kit/serve.ts";
+export type { FetchHandler, ServeOptions, Server, TlsOptions } from "../src/_kit/serve.ts";
 export { compress, type CompressOptions } from "./_zlib/compress.ts";
 export type { Coding } from "../src/_kit/encoding.ts";
 export type { FileLike } from "../src/file.ts";
@@ -37,7 +37,8 @@ export type { FileLike } from "../src/file.ts";
 const BUN: RuntimeTraits = { decodes: new Set(["gzip", "x-gzip", "deflate", "br", "zstd"]) };
 
 /**
- * Serves `handler` with `Bun.serve`.
+ * Serves `handler` with `Bun.serve`; with `tls`, over HTTPS (HTTP/1.1 only: Bun.serve
+ * does not offer HTTP/2).
  *
  * @example
  * ```ts
@@ -48,7 +49,7 @@ const BUN: RuntimeTraits = { decodes: new Set(["gzip", "x-gzip", "deflate", "br"
  */
 export async function serve(handler: FetchHandler, options: ServeOptions = {}): Promise<Server> {
   checkHandler(handler);
-  const { port, shutdownGrace } = checkServeOptions(options);
+  const { port, shutdownGrace, tls } = checkServeOptions(options);
   const open = new OpenResponses();
   const server = bun().serve({
     // Not development mode: it prints every body that ends as an error, timeouts and
@@ -56,6 +57,7 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
     development: false,
     port,
     ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
+    ...(tls ? { tls } : {}), // HTTPS over HTTP/1.1: Bun.serve offers no HTTP/2 by ALPN
     async fetch(incoming, server) {
       const bad = rejectBadRequest(incoming);
       if (bad) return bad;
@@ -106,7 +108,7 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
     },
   });
   const bound = server.port ?? port; // undefined only on a unix socket
-  return { url: serverUrl(options.hostname, server.hostname ?? "localhost", bound), port: bound, close };
+  return { url: serverUrl(options.hostname, server.hostname ?? "localhost", bound, tls !== undefined), port: bound, close };
 }
 
 /**

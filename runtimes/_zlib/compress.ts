@@ -35,4 +35,3 @@ export function compress(handler: FetchHandler, options: CompressOptions = {}): 
     return response instanceof Response ? compressResponse(request, response, settings) : response;
   };
 }
-

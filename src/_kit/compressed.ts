@@ -44,7 +44,11 @@ export function compressResponse(request: Request, response: Response, settings:
   const headers = encodedHeaders(response, coding);
   if (request.method === "HEAD") return headersOnly(withBody(response, response.body, headers));
   if (coding === undefined) return withBody(response, response.body, headers);
-  return withBody(response, compressedBody(response.body!, () => settings.create(coding)), headers);
+  return withBody(
+    response,
+    compressedBody(response.body!, () => settings.create(coding)),
+    headers,
+  );
 }
 
 /**

@@ -131,6 +131,6 @@ export function encodedHeaders(response: Response, coding: Coding | undefined): 
   headers.set("content-encoding", coding);
   headers.delete("content-length");
   const etag = headers.get("etag");
-  if (etag !== null && etag.startsWith('"')) headers.set("etag", `W/${etag}`);
+  if (etag?.startsWith('"')) headers.set("etag", `W/${etag}`);
   return headers;
 }

@@ -7,7 +7,7 @@ import { request, type IncomingHttpHeaders } from "node:http";
 import zlib from "node:zlib";
 
 /** Wall-clock ms with sub-ms precision, comparable with the fixture's stamps. */
-export const now = () => performance.timeOrigin + performance.now();
+const now = () => performance.timeOrigin + performance.now();
 
 export interface Exchange {
   status: number;
@@ -29,7 +29,11 @@ export interface Exchange {
 }
 
 /** GETs (or HEADs) `url` with `Accept-Encoding: encoding` (none if undefined). */
-export function exchange(url: URL, encoding: string | undefined, init: { method?: string; headers?: Record<string, string> } = {}) {
+export function exchange(
+  url: URL,
+  encoding: string | undefined,
+  init: { method?: string; headers?: Record<string, string> } = {},
+) {
   return new Promise<Exchange>((resolve, reject) => {
     const headers: Record<string, string> = { ...init.headers };
     if (encoding !== undefined) headers["accept-encoding"] = encoding;

@@ -84,7 +84,15 @@ describe.each(Object.keys(hosts) as (keyof typeof hosts)[])("compress on %s", (n
     expect(later.produced).toBeLessThan(16 * 1024 * 1024); // socket buffers, not the endless source
     expect(later.produced, "the producer stopped while the client did not read").toBe(stalled.produced);
     response.close();
-    expect((await eventually(() => stats(name), (s) => s.finallies === 1, 2_000)).finallies).toBe(1);
+    expect(
+      (
+        await eventually(
+          () => stats(name),
+          (s) => s.finallies === 1,
+          2_000,
+        )
+      ).finallies,
+    ).toBe(1);
   });
 
   test("a client that disconnects from a compressed stream makes the producer's finally run within 1 s", async () => {
@@ -92,19 +100,26 @@ describe.each(Object.keys(hosts) as (keyof typeof hosts)[])("compress on %s", (n
     const response = await exchange(url(`/endless?key=${name}`), "br");
     await response.until("tick 2\n", 5_000);
     response.close();
-    const after = await eventually(() => stats(name), (s) => s.finallies === 1, 1_000);
+    const after = await eventually(
+      () => stats(name),
+      (s) => s.finallies === 1,
+      1_000,
+    );
     expect(after).toMatchObject({ started: 1, finallies: 1 });
   });
 
-  test.each(CODINGS)("a producer that throws mid-stream leaves a %s response cut off, never a complete compressed stream", async (coding) => {
-    const response = await exchange(url("/throw"), coding);
-    expect(response.headers["content-encoding"]).toBe(coding);
-    expect(await response.ended).toBe("cut off");
-    expect(response.text()).toContain("part one\n");
-    expect(response.text()).not.toContain("the producer failed");
-    const decode = coding === "gzip" ? zlib.gunzipSync : coding === "br" ? zlib.brotliDecompressSync : zlib.inflateSync;
-    expect(() => decode(response.wire()), "the bytes received are not a whole compressed stream").toThrow();
-  });
+  test.each(CODINGS)(
+    "a producer that throws mid-stream leaves a %s response cut off, never a complete compressed stream",
+    async (coding) => {
+      const response = await exchange(url("/throw"), coding);
+      expect(response.headers["content-encoding"]).toBe(coding);
+      expect(await response.ended).toBe("cut off");
+      expect(response.text()).toContain("part one\n");
+      expect(response.text()).not.toContain("the producer failed");
+      const decode = coding === "gzip" ? zlib.gunzipSync : coding === "br" ? zlib.brotliDecompressSync : zlib.inflateSync;
+      expect(() => decode(response.wire()), "the bytes received are not a whole compressed stream").toThrow();
+    },
+  );
 
   test("with onError, the compressed stream ends whole with the last chunk", async () => {
     const response = await exchange(url("/throw-handled"), "gzip");
@@ -119,7 +134,11 @@ describe.each(Object.keys(hosts) as (keyof typeof hosts)[])("compress on %s", (n
     expect(response.headers["content-encoding"]).toBe("gzip");
     expect(await response.ended).toBe("complete");
     expect(response.wire().byteLength).toBe(0);
-    const after = await eventually(() => stats(name), (s) => s.finallies === s.started, 1_000);
+    const after = await eventually(
+      () => stats(name),
+      (s) => s.finallies === s.started,
+      1_000,
+    );
     expect(after.finallies).toBe(after.started);
   });
 
