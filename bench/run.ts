@@ -9,8 +9,10 @@
  *   npm run bench -- --quick            # fewer runs, smaller workloads (a smoke test)
  *   npm run bench -- --runtime node --only sse,tiny
  *   npm run bench -- --only fan-out --readers 1000,10000
+ *   npm run bench -- --only compression        # compress: bytes, events/s, latency, memory (Node)
  */
 import { median, writeData, writeSection } from "../tools/sections.ts";
+import { compression } from "./compression.ts";
 import { fanOut, type FanOutSettings } from "./fan-out.ts";
 import { curl, node, root, runtimes, start, stop, version, type Runtime, type Server } from "./processes.ts";
 import { table, type Result, type Row } from "./tables.ts";
@@ -133,6 +135,11 @@ for (const runtime of runtimes.filter((r) => !runtimesWanted || runtimesWanted.i
     console.log(`\n${table(result)}`);
     results.push(result);
   }
+}
+if (wants("compression") && (!runtimesWanted || runtimesWanted.includes("node"))) {
+  const result = await compression({ runs: RUNS, events: N, streams: quick ? 500 : 2_000 });
+  console.log(`\n${table(result)}`);
+  results.push(result);
 }
 const summary = targets(results);
 console.log(`\n${summary}`);

@@ -10,7 +10,7 @@ import type { ZlibSettings } from "./compressor.ts";
 
 /** Options of `compress`. Every field has a default suited to many long-lived streams. */
 export interface CompressOptions {
-  /** Codings offered, in the server's order of preference on a tie of q-values. Default `["br", "gzip", "deflate"]`. */
+  /** Codings offered, in the server's order of preference on a tie of q-values. Default `["gzip", "br", "deflate"]`. */
   encodings?: readonly Coding[];
   /** Bytes: a response with a `Content-Length` below this is sent as it is. Default 1024. */
   threshold?: number;
