@@ -45,7 +45,7 @@ export function handle<C extends Context = Context>(fn: (c: C) => unknown): (c: 
  * does: br, gzip or deflate by `Accept-Encoding`, flushed after every chunk, so streams
  * (SSE included, which Hono's own `compress()` leaves alone) arrive compressed with no
  * delay; backpressure and cancellation still reach the producer. It uses `node:zlib`,
- * loaded on the first request (Node, Deno, Bun; workerd with `nodejs_compat`). Use it
+ * loaded on the first request (tested on Node; Deno and Bun provide it too). Use it
  * instead of `hono/compress`, not with it: a response that already has a
  * `Content-Encoding` is left alone.
  *

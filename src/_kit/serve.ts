@@ -22,7 +22,7 @@ export interface ServeOptions {
   shutdownGrace?: number;
   /**
    * Serves HTTPS with this certificate chain and private key (PEM). On Node and Deno,
-   * HTTP/2 and HTTP/1.1 by ALPN; on Bun, HTTP/1.1 (Bun.serve speaks no HTTP/2).
+   * HTTP/2 and HTTP/1.1 by ALPN; on Bun, HTTP/1.1 (its server speaks no HTTP/2).
    */
   tls?: TlsOptions;
 }
