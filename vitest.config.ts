@@ -33,6 +33,18 @@ export default defineConfig({
           hookTimeout: 30_000,
         },
       },
+      {
+        test: {
+          name: "latency",
+          // Timing bounds of a few ms: run alone, after the other projects, so their load
+          // (six conformance files at once) is not what is measured.
+          include: ["test/latency/**/*.test.ts"],
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
+        },
+      },
     ],
   },
 });

@@ -92,9 +92,10 @@ function firstLine(child: ChildProcess, name: string, wanted: (line: string) => 
   });
 }
 
-/** Seconds curl takes to read the whole body, and its size. */
-export async function curl(url: string): Promise<{ seconds: number; bytes: number }> {
-  const { stdout } = await run("curl", ["-s", "-N", "-o", "/dev/null", "-w", "%{time_total} %{size_download}", url], {
+/** Seconds curl takes to read the whole body, and its size on the wire (curl decodes nothing). */
+export async function curl(url: string, headers: string[] = []): Promise<{ seconds: number; bytes: number }> {
+  const extra = headers.flatMap((header) => ["-H", header]);
+  const { stdout } = await run("curl", ["-s", "-N", ...extra, "-o", "/dev/null", "-w", "%{time_total} %{size_download}", url], {
     maxBuffer: 1024 * 1024,
   });
   const [seconds, bytes] = stdout.trim().split(" ").map(Number);

@@ -11,11 +11,13 @@
  *   npm run bench -- --only fan-out --readers 1000,10000
  *   npm run bench -- --only fan-out,redis-latency --runtime node --readers 1000 --runs 3
  *   npm run bench -- --only redis-latency --rate 1000 --seconds 5
+ *   npm run bench -- --only compression        # compress: bytes, events/s, latency, memory (Node)
  *
  * `--docs` with `--only fan-out,redis-latency` (and `--runtime node`, `--readers`, `--runs`)
  * writes only the Redis section of docs/performance.md.
  */
 import { median, writeData, writeSection } from "../tools/sections.ts";
+import { compression } from "./compression.ts";
 import { fanOut, type FanOutSettings } from "./fan-out.ts";
 import { curl, node, root, runtimes, start, stop, version, type Runtime, type Server } from "./processes.ts";
 import { redisLatency, redisTables, type LatencySettings } from "./redis-latency.ts";
@@ -159,6 +161,11 @@ for (const runtime of runtimes.filter((r) => !runtimesWanted || runtimesWanted.i
       results.push(result);
     }
   }
+}
+if (wants("compression") && (!runtimesWanted || runtimesWanted.includes("node"))) {
+  const result = await compression({ runs: RUNS, events: N, streams: quick ? 500 : 2_000 });
+  console.log(`\n${table(result)}`);
+  results.push(result);
 }
 const summary = targets(results);
 console.log(`\n${summary}`);

@@ -9,8 +9,15 @@ import { markdownTable } from "../tools/sections.ts";
 import { REDIS_LABEL } from "./processes.ts";
 import { format, ratio, type Result, type Row } from "./tables.ts";
 
-type Target = { runtime: string; workload: string; what: string } & (
+type Target = {
+  runtime: string;
+  workload: string;
+  what: string /** The table's title ("" the v1 one); default: the first with the row. */;
+  table?: string;
+} & (
   | { variant: string; least: number }
+  /** sluice's figure itself. */
+  | { itself: true; least: number }
   | { variant: string; withinMs: number }
   /** sluice's figure on `workload` divided by its figure on `versus`. */
   | { versus: string; least: number }
@@ -50,7 +57,35 @@ const fanOut = (readers: string): Target[] => [
   })),
 ];
 
+/** Issue #16: the compression table's columns are compress (flushed), whole-stream gzip, none. */
+const COMPRESSION: Target[] = [
+  {
+    runtime: "node",
+    workload: "sse: share of whole-stream gzip's saving",
+    least: 0.6,
+    itself: true,
+    what: "Node compressed SSE: at least 60 % of whole-stream gzip's byte saving",
+  },
+  {
+    runtime: "node",
+    workload: "latency p99",
+    table: "compression",
+    variant: "none",
+    withinMs: 1,
+    what: "Node p99 latency compressed vs uncompressed",
+  },
+  {
+    runtime: "node",
+    workload: "sse (events/s",
+    table: "compression",
+    variant: "none",
+    least: 0.5,
+    what: "Node compressed SSE events/s, at least half of uncompressed",
+  },
+];
+
 const TARGETS: Target[] = [
+  ...COMPRESSION,
   { runtime: "node", workload: "sse", variant: "node-http", least: 2, what: "Node SSE vs a node:http loop" },
   { runtime: "node", workload: "sse", variant: "hono-streamSSE", least: 4, what: "Node SSE vs Hono streamSSE" },
   { runtime: "node", workload: "tiny", variant: "node-http", least: 2, what: "Node tiny chunks vs node:http" },
@@ -110,8 +145,13 @@ const TARGETS: Target[] = [
 ];
 
 /** The row of `runtime` whose label starts with `workload`, and the variants of its table. */
-function find(results: Result[], runtime: string, workload: string): { row: Row; variants: string[] } | undefined {
-  for (const result of results.filter((r) => r.runtime === runtime)) {
+function find(
+  results: Result[],
+  runtime: string,
+  workload: string,
+  title?: string,
+): { row: Row; variants: string[] } | undefined {
+  for (const result of results.filter((r) => r.runtime === runtime && (title === undefined || r.title === title))) {
     const row = result.rows.find((r) => r.label.startsWith(workload));
     if (row) return { row, variants: result.variants };
   }
@@ -122,9 +162,14 @@ function find(results: Result[], runtime: string, workload: string): { row: Row;
 export function targets(results: Result[]): string {
   const rows: string[][] = [];
   for (const target of TARGETS) {
-    const found = find(results, target.runtime, target.workload);
+    const found = find(results, target.runtime, target.workload, target.table);
     if (!found) continue;
     const { row, variants } = found;
+    if ("itself" in target) {
+      const measured = row.values[0]!;
+      rows.push([target.what, `>= ${target.least}`, measured.toFixed(2), measured >= target.least ? "yes" : "no"]);
+      continue;
+    }
     if ("versus" in target) {
       const versus = find(results, target.runtime, target.versus);
       if (!versus) continue;

@@ -28,14 +28,17 @@ import type { FileLike } from "../src/file.ts";
 import { baseName, typeOf } from "../src/_kit/mime.ts";
 import { bun, type BunFile } from "./_types/bun.ts";
 
-export type { FetchHandler, ServeOptions, Server } from "../src/_kit/serve.ts";
+export type { FetchHandler, ServeOptions, Server, TlsOptions } from "../src/_kit/serve.ts";
+export { compress, type CompressOptions } from "./_zlib/compress.ts";
+export type { Coding } from "../src/_kit/encoding.ts";
 export type { FileLike } from "../src/file.ts";
 
 /** Bun's fetch decodes these codings and keeps the header (see finishResponse). */
 const BUN: RuntimeTraits = { decodes: new Set(["gzip", "x-gzip", "deflate", "br", "zstd"]) };
 
 /**
- * Serves `handler` with `Bun.serve`.
+ * Serves `handler` with `Bun.serve`; with `tls`, over HTTPS (HTTP/1.1 only: Bun.serve
+ * does not offer HTTP/2).
  *
  * @example
  * ```ts
@@ -46,7 +49,7 @@ const BUN: RuntimeTraits = { decodes: new Set(["gzip", "x-gzip", "deflate", "br"
  */
 export async function serve(handler: FetchHandler, options: ServeOptions = {}): Promise<Server> {
   checkHandler(handler);
-  const { port, shutdownGrace } = checkServeOptions(options);
+  const { port, shutdownGrace, tls } = checkServeOptions(options);
   const open = new OpenResponses();
   const server = bun().serve({
     // Not development mode: it prints every body that ends as an error, timeouts and
@@ -54,6 +57,7 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
     development: false,
     port,
     ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
+    ...(tls ? { tls } : {}), // HTTPS over HTTP/1.1: Bun.serve offers no HTTP/2 by ALPN
     async fetch(incoming, server) {
       const bad = rejectBadRequest(incoming);
       if (bad) return bad;
@@ -72,7 +76,9 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
       }
       control.consumerCopies(); // Bun copies each chunk into its own buffers before it pulls the next
       control.onEnd(() => logFailure(control.failure));
-      if (response.headers.get("content-type")?.startsWith("text/event-stream")) control.prime(encodeText(":\n\n")); // bytes of its own for each stream
+      // Bytes of its own for each stream; a compressed body sends its header at once instead.
+      const sse = response.headers.get("content-type")?.startsWith("text/event-stream");
+      if (sse && !response.headers.has("content-encoding")) control.prime(encodeText(":\n\n"));
       return flight.tracked(response);
     },
     error(error) {
@@ -102,7 +108,7 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
     },
   });
   const bound = server.port ?? port; // undefined only on a unix socket
-  return { url: serverUrl(options.hostname, server.hostname ?? "localhost", bound), port: bound, close };
+  return { url: serverUrl(options.hostname, server.hostname ?? "localhost", bound, tls !== undefined), port: bound, close };
 }
 
 /**

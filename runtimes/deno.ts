@@ -26,14 +26,16 @@ import { natively } from "./_deno/files.ts";
 import { deno, type DenoServeInfo } from "./_types/deno.ts";
 
 export { openFile } from "./_deno/files.ts";
-export type { FetchHandler, ServeOptions, Server } from "../src/_kit/serve.ts";
+export type { FetchHandler, ServeOptions, Server, TlsOptions } from "../src/_kit/serve.ts";
+export { compress, type CompressOptions } from "./_zlib/compress.ts";
+export type { Coding } from "../src/_kit/encoding.ts";
 export type { FileLike } from "../src/types.ts";
 
 /** Deno's fetch decodes these codings and keeps the header (see finishResponse). */
 const DENO: RuntimeTraits = { decodes: new Set(["gzip", "x-gzip", "deflate", "br"]) };
 
 /**
- * Serves `handler` with `Deno.serve`.
+ * Serves `handler` with `Deno.serve`; with `tls`, over HTTPS with HTTP/2 and HTTP/1.1 by ALPN.
  *
  * @example
  * ```ts
@@ -44,7 +46,7 @@ const DENO: RuntimeTraits = { decodes: new Set(["gzip", "x-gzip", "deflate", "br
  */
 export async function serve(handler: FetchHandler, options: ServeOptions = {}): Promise<Server> {
   checkHandler(handler);
-  const { port, shutdownGrace } = checkServeOptions(options);
+  const { port, shutdownGrace, tls } = checkServeOptions(options);
   const open = new OpenResponses();
   const force = new AbortController();
   let address!: { port: number; hostname: string };
@@ -54,6 +56,7 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
     {
       port,
       ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
+      ...(tls ?? {}), // Deno serves HTTP/2 and HTTP/1.1 by ALPN over TLS
       signal: force.signal,
       onListen(addr) {
         address = addr;
@@ -78,7 +81,7 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
       await server.finished;
     },
   });
-  return { url: serverUrl(options.hostname, address.hostname, address.port), port: address.port, close };
+  return { url: serverUrl(options.hostname, address.hostname, address.port, tls !== undefined), port: address.port, close };
 }
 
 /** Answers one request: the handler sees it with a signal that means "client gone". */

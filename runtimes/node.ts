@@ -7,7 +7,7 @@ import { openAsBlob } from "node:fs";
 import type { Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Server as NetServer } from "node:net";
 import {
   checkHandler,
   checkPath,
@@ -24,9 +24,12 @@ import { NotFoundError } from "../src/errors.ts";
 import type { FileLike } from "../src/file.ts";
 import { baseName, typeOf } from "../src/_kit/mime.ts";
 import { listener } from "./_node/listener.ts";
+import { secureServer } from "./_node/tls.ts";
 import type { NodeRequest, NodeResponse } from "./_node/request.ts";
 
-export type { FetchHandler, ServeOptions, Server } from "../src/_kit/serve.ts";
+export type { FetchHandler, ServeOptions, Server, TlsOptions } from "../src/_kit/serve.ts";
+export { compress, type CompressOptions } from "./_zlib/compress.ts";
+export type { Coding } from "../src/_kit/encoding.ts";
 export type { FileLike } from "../src/file.ts";
 
 /**
@@ -47,7 +50,8 @@ export function toNodeHandler(handler: FetchHandler): (req: NodeRequest, res: No
 }
 
 /**
- * Serves `handler` over HTTP/1.1 on Node.
+ * Serves `handler` over HTTP/1.1 on Node; with `tls`, over HTTPS with HTTP/2 and HTTP/1.1
+ * by ALPN.
  *
  * @example
  * ```ts
@@ -58,9 +62,15 @@ export function toNodeHandler(handler: FetchHandler): (req: NodeRequest, res: No
  */
 export async function serve(handler: FetchHandler, options: ServeOptions = {}): Promise<Server> {
   checkHandler(handler);
-  const { port, shutdownGrace } = checkServeOptions(options);
+  const { port, shutdownGrace, tls } = checkServeOptions(options);
   const open = new OpenResponses();
   const inner = listener(handler, open);
+  if (tls) {
+    const { server, steps } = secureServer(tls, inner);
+    const bound = await listen(server, port, options.hostname);
+    const close = closer(options.signal, open, shutdownGrace, steps);
+    return { url: serverUrl(options.hostname, bound.address, bound.port, true), port: bound.port, close };
+  }
   let closing = false;
   const server = createServer((req, res) => {
     if (closing) {
@@ -72,14 +82,7 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
     });
     inner(req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, options.hostname, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  const address = await listen(server, port, options.hostname);
   let closed!: Promise<void>;
   const close = closer(options.signal, open, shutdownGrace, {
     stop() {
@@ -93,6 +96,18 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
     },
   });
   return { url: serverUrl(options.hostname, address.address, address.port), port: address.port, close };
+}
+
+/** Listens on `port` and `hostname`; resolves to the address bound. */
+async function listen(server: NetServer, port: number, hostname: string | undefined): Promise<AddressInfo> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, hostname, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return server.address() as AddressInfo;
 }
 
 /**

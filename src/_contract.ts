@@ -43,6 +43,8 @@ export interface BodyControl {
    * `onError` gave no last chunk); `undefined` otherwise, cancellations included.
    */
   readonly failure: unknown;
+  /** ms a produced chunk may wait for the consumer (its `writeTimeout`; 0: none), for a body that wraps it. */
+  readonly writeTimeout: number;
   /** The file range the body streams, if `fileResponse` made it. */
   readonly file: FileRange | undefined;
   /** Sends `chunk` on the first pull, before the source is asked (Bun holds headers until the first byte). */

@@ -187,6 +187,10 @@ export class BodyEngine<T> extends SourceReading<T> implements UnderlyingDefault
     if (!this.ended) this.#stop(reason);
   }
 
+  get writeTimeout(): number {
+    return this.#settings.writeTimeout;
+  }
+
   abort(reason: unknown): void {
     if (this.ended) return;
     this.#stop(reason);

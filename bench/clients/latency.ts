@@ -1,20 +1,24 @@
 /**
- * Latency client: `node dist/bench/clients/latency.js URL CLIENTS EVENTS MS`. Opens
+ * Latency client: `node dist/bench/clients/latency.js URL CLIENTS EVENTS MS [gzip]`. Opens
  * CLIENTS streams of EVENTS events each one MS apart, and prints {p50, p99, samples} of
  * the time from the server's yield to the event's arrival here, in ms.
  */
 import { request } from "node:http";
+import { createGunzip } from "node:zlib";
 import { now } from "../workloads.ts";
 
-const [url, clients = "100", events = "30", ms = "100"] = process.argv.slice(2);
+const [url, clients = "100", events = "30", ms = "100", encoding] = process.argv.slice(2);
 const delays: number[] = [];
 
 function client(): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}ticks?n=${events}&ms=${ms}`, (res) => {
+    const headers = encoding ? { "accept-encoding": encoding } : {};
+    const req = request(`${url}ticks?n=${events}&ms=${ms}`, { headers }, (res) => {
       let pending = "";
-      res.setEncoding("utf8");
-      res.on("data", (text: string) => {
+      // gzip (the one coding asked for) decoded as it arrives; the delay is to the decoded event.
+      const body = res.headers["content-encoding"] === "gzip" ? res.pipe(createGunzip()) : res;
+      body.setEncoding("utf8");
+      body.on("data", (text: string) => {
         const arrived = now();
         pending += text;
         let end = pending.indexOf("\n\n");
@@ -26,7 +30,7 @@ function client(): Promise<void> {
           end = pending.indexOf("\n\n");
         }
       });
-      res.on("end", resolve);
+      body.on("end", resolve);
       res.on("error", reject);
     });
     req.on("error", reject);

@@ -5,7 +5,11 @@
  */
 import { connect, type Socket } from "node:net";
 
-const [url = "", count = "10000"] = process.argv.slice(2);
+const [url = "", count = "10000", encoding] = process.argv.slice(2);
+/** With an encoding, the stream is compressed: ready once body bytes follow the head. */
+const accept = encoding ? `Accept-Encoding: ${encoding}\r\n` : "";
+const isReady = (seen: string) =>
+  encoding ? seen.indexOf("\r\n\r\n") + 4 < seen.length && seen.includes("\r\n\r\n") : seen.includes("data: ");
 const target = new URL(url);
 const streams = Number(count);
 
@@ -24,13 +28,13 @@ for (let i = 0; i < streams; i += batch) {
       () =>
         new Promise<void>((resolve, reject) => {
           const socket = connect(Number(target.port), target.hostname, () => {
-            socket.write(`GET /idle HTTP/1.1\r\nHost: ${target.host}\r\n\r\n`);
+            socket.write(`GET /idle HTTP/1.1\r\nHost: ${target.host}\r\n${accept}\r\n`);
           });
           let seen = "";
-          socket.setEncoding("utf8");
+          socket.setEncoding("latin1");
           const onData = (text: string) => {
             seen += text;
-            if (seen.includes("data: ")) {
+            if (isReady(seen)) {
               socket.off("data", onData);
               socket.on("data", () => {}); // keep-alives from here on
               ready++;

@@ -3,7 +3,7 @@ import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import process from "node:process";
 import { serve as honoServe } from "@hono/node-server";
-import { serve } from "../../runtimes/node.ts";
+import { compress, serve } from "../../runtimes/node.ts";
 import { redisStore } from "../../stores/redis.ts";
 import { honoApp } from "./hono-app.ts";
 import { naiveApp } from "./naive-app.ts";
@@ -22,6 +22,9 @@ function listen(handler: RequestListener) {
 switch (process.argv[2]) {
   case "sluice":
     announce((await serve(sluiceApp(memory), { port: 0, hostname: "127.0.0.1" })).port);
+    break;
+  case "sluice-compress":
+    announce((await serve(compress(sluiceApp(memory)), { port: 0, hostname: "127.0.0.1" })).port);
     break;
   case "node-http":
     listen(nodeHttpApp(memory));

@@ -14,6 +14,7 @@ interface BunServeOptions {
   development: boolean;
   port: number;
   hostname?: string;
+  tls?: { cert: string; key: string };
   fetch(request: Request, server: BunServer): Promise<Response>;
   error(error: unknown): Response;
 }

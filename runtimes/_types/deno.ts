@@ -12,6 +12,8 @@ interface DenoHttpServer {
 interface DenoServeOptions {
   port: number;
   hostname?: string;
+  cert?: string;
+  key?: string;
   signal: AbortSignal;
   onListen(address: { port: number; hostname: string }): void;
   onError(error: unknown): Response | Promise<Response>;

@@ -20,6 +20,17 @@ export interface ServeOptions {
   signal?: AbortSignal;
   /** ms `close()` waits for open responses after aborting their streams. Default 5_000. */
   shutdownGrace?: number;
+  /**
+   * Serves HTTPS with this certificate chain and private key (PEM). On Node and Deno,
+   * HTTP/2 and HTTP/1.1 by ALPN; on Bun, HTTP/1.1 (its server speaks no HTTP/2).
+   */
+  tls?: TlsOptions;
+}
+
+/** A certificate and its key, PEM-encoded (the text of `cert.pem` and `key.pem`). */
+export interface TlsOptions {
+  cert: string | Uint8Array;
+  key: string | Uint8Array;
 }
 
 /** A running server. */
@@ -121,14 +132,33 @@ export function closer(
 }
 
 /** Checks `serve()` options, so a typo fails at start-up with the fix named. */
-export function checkServeOptions(options: ServeOptions): Required<Pick<ServeOptions, "port" | "shutdownGrace">> {
+export function checkServeOptions(
+  options: ServeOptions,
+): Required<Pick<ServeOptions, "port" | "shutdownGrace">> & { tls: { cert: string; key: string } | undefined } {
   const port = options.port ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new RangeError(`sluice: \`port\` must be an integer from 0 to 65535 (0 = any free port), got ${String(port)}.`);
   }
   const shutdownGrace =
     checkNonNegative("shutdownGrace", options.shutdownGrace, "ms", "0 aborts open streams at once.") ?? DEFAULT_SHUTDOWN_GRACE;
-  return { port, shutdownGrace };
+  return { port, shutdownGrace, tls: checkTls(options.tls) };
+}
+
+/** The PEM texts of `tls`, checked: a missing or binary (DER) one fails at start-up, naming the fix. */
+function checkTls(tls: TlsOptions | undefined): { cert: string; key: string } | undefined {
+  if (tls === undefined) return undefined;
+  const pem = (name: "cert" | "key") => {
+    const value = (tls as unknown as Record<string, unknown> | null)?.[name];
+    const text = value instanceof Uint8Array ? new TextDecoder().decode(value) : value;
+    if (typeof text !== "string" || !text.includes("-----BEGIN ")) {
+      throw new TypeError(
+        `sluice: \`tls.${name}\` must be PEM text (a string or bytes starting with "-----BEGIN "), got ${describe(value)}. ` +
+          `Pass the contents of the file, e.g. { cert: readFileSync("cert.pem", "utf8"), key: readFileSync("key.pem", "utf8") }.`,
+      );
+    }
+    return text;
+  };
+  return { cert: pem("cert"), key: pem("key") };
 }
 
 /** Throws a `TypeError` unless `handler` is a function. */
@@ -157,9 +187,9 @@ export function statFailure(path: string, error: unknown): unknown {
  * The server's URL: `localhost` when it listens on every interface, else the address
  * it is bound to (bracketed when IPv6).
  */
-export function serverUrl(requested: string | undefined, bound: string, port: number): URL {
+export function serverUrl(requested: string | undefined, bound: string, port: number, secure = false): URL {
   const host = !requested || requested === "0.0.0.0" || requested === "::" ? "localhost" : bound;
-  return new URL(`http://${host.includes(":") ? `[${host}]` : host}:${port}/`);
+  return new URL(`${secure ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}/`);
 }
 
 /** Makes `close` run when `signal` aborts (at once if it has). */

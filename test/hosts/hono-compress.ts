@@ -1,10 +1,11 @@
 /**
  * A Hono app behind Hono's own compress() middleware, served by sluice's adapter of the
- * runtime it runs on (Node from the build, Bun from source), controlled like every host. Its routes stream HTML and NDJSON whose second part waits until /release.
+ * runtime it runs on (Node from the build, Bun from source), controlled like every host. Its routes stream HTML and NDJSON whose second part waits until /release, and stamped SSE events.
  */
 import { Hono } from "hono";
 import { compress } from "hono/compress";
 import { htmlResponse, ndjsonResponse } from "../../src/index.ts";
+import { compressRoute } from "../fixture/compress-routes.ts";
 import { sleep } from "../_support/time.ts";
 import { controlled } from "./control.ts";
 
@@ -27,6 +28,8 @@ app.get("/html", (c) =>
 app.get("/ndjson", (c) =>
   ndjsonResponse(gated(c.req.query("key") ?? "", { part: "first" }, { part: "second" }), { signal: c.req.raw.signal }),
 );
+// SSE events stamped when yielded, with sluice's default headers (the no-buffering test).
+app.get("/compress/ticks", (c) => compressRoute(c.req.raw, () => ({ started: 0, finallies: 0, produced: 0 }))!);
 app.get("/release", (c) => {
   released.add(c.req.query("key") ?? "");
   return c.text("released");

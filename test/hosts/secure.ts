@@ -1,0 +1,23 @@
+/**
+ * The conformance fixture over HTTPS, served by sluice's adapter of the runtime it runs
+ * on: Node (from the build), Deno or Bun (from source). The certificate and key are the
+ * files named by SLUICE_TLS_CERT and SLUICE_TLS_KEY; SLUICE_COMPRESS=1 wraps the fixture
+ * in `compress`.
+ */
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import { fixture, host } from "../fixture/fixture.ts";
+import { controlled, shutdownGrace } from "./control.ts";
+
+const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+const adapter =
+  runtime === "deno"
+    ? await import("../../runtimes/deno.ts")
+    : runtime === "bun"
+      ? await import("../../runtimes/bun.ts")
+      : await import("../../runtimes/node.ts");
+
+host.openFile = adapter.openFile;
+const tls = { cert: readFileSync(process.env.SLUICE_TLS_CERT!, "utf8"), key: readFileSync(process.env.SLUICE_TLS_KEY!, "utf8") };
+const handler = process.env.SLUICE_COMPRESS === "1" ? adapter.compress(fixture) : fixture;
+controlled(await adapter.serve(handler, { port: 0, hostname: "127.0.0.1", shutdownGrace, tls }));
