@@ -19,6 +19,9 @@ export interface LogEntry {
 /** Most bytes of entries handed to a reader as one run (the engine's batch size). */
 const RUN_BYTES = 16 * 1024;
 
+/** Most bytes of joined runs a log keeps for readers at the same place to share. */
+const RUNS_BYTES = 256 * 1024;
+
 /** A reader waiting for the log: an object, not a closure, so a waiting reader costs nothing more. */
 export interface Waiter {
   woken(): void;
@@ -44,8 +47,9 @@ export class Log {
   readonly #ids = new Map<string, number>();
   /** The readers waiting for the next entry; each is removed when it ends. */
   #waiting = new Set<Waiter>();
-  /** The run of entries joined last (see {@link Log.joined}). */
-  #lastRun: { from: number; to: number; bytes: Uint8Array } | undefined;
+  /** Runs of entries joined lately, by their first entry's number, oldest first (see {@link Log.joined}). */
+  readonly #runs = new Map<number, { to: number; bytes: Uint8Array }>();
+  #runsBytes = 0;
   /** A wake-up of the waiting readers is queued. */
   #waking = false;
   /** Stops following the store; `undefined` once called (or while `follow` has not returned). */
@@ -99,14 +103,15 @@ export class Log {
   }
 
   /**
-   * The bytes of entries `from` to `to - 1`, joined. The last run joined is kept: every
-   * reader that has caught up asks for the same one (all of them woken by the same
-   * publishes), so they share its bytes as they share an event's, instead of a copy each.
+   * The bytes of entries `from` to `to - 1`, joined. Recent runs are kept (up to
+   * {@link RUNS_BYTES}): readers at the same place ask for the same run (all of them woken by
+   * the same publishes, or replaying the same history after a reconnect storm), so they
+   * share its bytes as they share an event's, instead of a copy each.
    */
   joined(from: number, to: number): Uint8Array {
     if (to - from === 1) return this.at(from).bytes;
-    const last = this.#lastRun;
-    if (last !== undefined && last.from === from && last.to === to) return last.bytes;
+    const kept = this.#runs.get(from);
+    if (kept !== undefined && kept.to === to) return kept.bytes;
     let size = 0;
     for (let seq = from; seq < to; seq++) size += this.at(seq).bytes.byteLength;
     const bytes = new Uint8Array(size);
@@ -115,7 +120,15 @@ export class Log {
       bytes.set(part, at);
       at += part.byteLength;
     }
-    this.#lastRun = { from, to, bytes };
+    if (kept !== undefined) this.#runsBytes -= kept.bytes.byteLength;
+    this.#runs.delete(from); // re-inserted as the newest
+    this.#runs.set(from, { to, bytes });
+    this.#runsBytes += size;
+    for (const [oldest, run] of this.#runs) {
+      if (this.#runsBytes <= RUNS_BYTES) break;
+      this.#runs.delete(oldest);
+      this.#runsBytes -= run.bytes.byteLength;
+    }
     return bytes;
   }
 
