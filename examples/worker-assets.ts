@@ -1,21 +1,22 @@
 /**
- * The Worker's static assets: the page's ES modules, copied from the build (and from
- * eventsource-parser) to the URL paths the page loads them from, under
- * dist/worker-assets/, which examples/wrangler.toml serves. On Node, Deno and Bun,
- * examples/routes/modules.ts serves the same files from where they are.
+ * The Worker's static assets: the page's ES modules, copied from the build this module
+ * is part of (and from eventsource-parser) into folder `<target>`, at the URL paths the
+ * page loads them from; examples/wrangler.toml serves dist/worker/assets. On Node, Deno
+ * and Bun, examples/routes/modules.ts serves the same files from where they are.
  *
- *     npm run build && node dist/examples/worker-assets.js
+ *     node dist/examples/worker-assets.js <target>
  *
- * (`npm run start:worker` and wrangler's `[build]` step run it.)
+ * (`npm run build:worker`, which wrangler's `[build]` step runs.)
  * @module
  */
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join, resolve } from "node:path";
+import process from "node:process";
 import { moduleFiles } from "./routes/modules.ts";
 
-/** dist/worker-assets: this module runs as dist/examples/worker-assets.js. */
-const ASSETS = fileURLToPath(new URL("../worker-assets/", import.meta.url));
+const target = process.argv[2];
+if (target === undefined) throw new Error("worker-assets: say where the assets go: node dist/examples/worker-assets.js <folder>");
+const ASSETS = resolve(target);
 
 rmSync(ASSETS, { recursive: true, force: true });
 const files = moduleFiles();

@@ -24,11 +24,11 @@ const MODULE_PATH = /^\/modules\/((?:src|examples\/browser)\/[a-z0-9_-]+\.js)$/;
 const PARSER_PATH = /^\/vendor\/eventsource-parser\/([a-z0-9_-]+\.js)$/;
 
 /**
- * dist/: this module is examples/routes/modules.ts (tests, Deno and Bun run the
- * TypeScript) or dist/examples/routes/modules.js (npm start runs the build).
+ * The build the modules come from: the one this module is part of
+ * (dist/examples/routes/modules.js: npm start runs the build), else dist/ (tests, Deno
+ * and Bun run examples/routes/modules.ts).
  */
-const above = fileURLToPath(new URL("../../", import.meta.url));
-const DIST = basename(above) === "dist" ? above : join(above, "dist");
+const DIST = fileURLToPath(new URL(import.meta.url.endsWith(".js") ? "../../" : "../../dist/", import.meta.url));
 
 /**
  * eventsource-parser's ES module build (its package.json's "module"). From version 4 its
