@@ -25,6 +25,8 @@ export default defineConfig({
         test: {
           name: "conformance",
           include: ["test/conformance/**/*.test.ts"],
+          // The Node binaries of the release lines it runs on (test/hosts/node-versions.ts), fetched once.
+          globalSetup: ["test/conformance/global-setup.ts"],
           // Each file waits on a real server (30 s of it on a quiet stream): I/O, not CPU,
           // so every host runs at once even on two cores.
           maxWorkers: 6,

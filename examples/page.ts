@@ -3,9 +3,17 @@
  * as ES modules.
  * @module
  */
-import { EVENTSOURCE_PARSER_URL, MAIN_MODULE_URL } from "./routes/modules.ts";
+import type { Runtime } from "./app.ts";
 import { MESSAGE_MAX } from "./routes/room.ts";
 import { DEFAULT_END_AFTER } from "./routes/sse.ts";
+
+/**
+ * The page's entry module: /modules/ + its path under dist/ (served by
+ * examples/routes/modules.ts, or as a Worker's static assets).
+ */
+const MAIN_MODULE_URL = "/modules/examples/browser/main.js";
+/** The URL the page's import map gives eventsource-parser: its build's entry module. */
+export const EVENTSOURCE_PARSER_URL = "/vendor/eventsource-parser/index.js";
 
 const IMPORT_MAP = JSON.stringify({ imports: { "eventsource-parser": EVENTSOURCE_PARSER_URL } });
 
@@ -53,15 +61,44 @@ const STYLE = `
   #room-messages { height: 120px; margin-top: 8px; }
   #room-messages time { color: var(--muted); }
   #room-messages .notice { color: var(--warn); }
+  .differs { margin: 8px 0 0; padding: 6px 10px; border-left: 3px solid var(--warn); background: #fff8c5; }
 `;
+
+/** What the header says serves the page, per runtime. */
+const SERVED_BY: Record<Runtime, string> = {
+  Node: "this Node server (<code>serve</code> from <code>sluice/node</code>)",
+  Deno: "this Deno server (<code>serve</code> from <code>sluice/deno</code>)",
+  Bun: "this Bun server (<code>serve</code> from <code>sluice/bun</code>)",
+  Workers: "this Cloudflare Worker (<code>worker()</code> from <code>sluice/workers</code>, in workerd)",
+};
+
+/**
+ * What is different on a Worker, said in the panel it concerns (`data-differs` names the
+ * panel, for tests). Node, Deno and Bun run every panel the same way.
+ */
+const ON_A_WORKER = {
+  download:
+    "On a Worker: there is no file system (and no <code>openFile</code>). This file is generated in memory, and <code>fileResponse</code> serves it the same way.",
+  failure:
+    "On a Worker: workerd ends a failed body as if it were complete (cloudflare/workerd#6818), so this route cannot cut it off. It sends a last marker line with <code>onError</code>, which the page reads as the failure.",
+  answer:
+    "On a Worker: the words are kept in a Durable Object (<code>TopicObject</code>, through <code>durableStore</code>). The run belongs to the request that started it, kept going by <code>ctx.waitUntil</code> for at most 30 s after that request's client leaves. The answer's id is known to the Worker instance that made it.",
+  room: "On a Worker: the room is a Durable Object (<code>TopicObject</code>, through <code>durableStore</code>), which every instance of the Worker reads and writes.",
+} as const;
+
+/** The note on panel `panel` of what differs on `runtime`, if anything does. */
+function differs(runtime: Runtime, panel: keyof typeof ON_A_WORKER): string {
+  return runtime === "Workers" ? `<p class="differs" data-differs="${panel}">${ON_A_WORKER[panel]}</p>` : "";
+}
 
 /**
  * The page's HTML; `origin` (e.g. `http://localhost:8000`) is shown in its curl
- * commands. Its script passes the page's own `?endAfter=` on to /sse.
+ * commands, `runtime` in its header (and what differs there, in the panels). Its script
+ * passes the page's own `?endAfter=` on to /sse.
  */
-export function pageHtml(origin: string): string {
+export function pageHtml(origin: string, runtime: Runtime): string {
   return `<!doctype html>
-<html lang="en">
+<html lang="en" data-runtime="${runtime}">
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>sluice demo</title>
@@ -70,7 +107,7 @@ export function pageHtml(origin: string): string {
 <script type="module" src="${MAIN_MODULE_URL}"></script>
 <header>
   <h1>sluice demo</h1>
-  <p>Every panel is one streaming response from this Node server, read as it arrives.</p>
+  <p id="served-by">Every panel is one streaming response from ${SERVED_BY[runtime]}, read as it arrives.</p>
 </header>
 <main>
   <section id="feed" data-state="idle">
@@ -106,6 +143,7 @@ export function pageHtml(origin: string): string {
     </div>
     <p class="facts">SHA-256: <b id="download-sha">not yet</b></p>
     <p class="facts" data-role="status"></p>
+    ${differs(runtime, "download")}
   </section>
 
   <section id="logs" data-state="idle">
@@ -121,6 +159,7 @@ export function pageHtml(origin: string): string {
     <button id="failure-start">Make the producer throw</button>
     <div id="failure-lines" class="box"></div>
     <p data-role="status">sluice never ends a failed stream cleanly: the client's read rejects, so a cut-off body cannot pass for a complete one.</p>
+    ${differs(runtime, "failure")}
   </section>
 
   <section id="answer" data-state="idle">
@@ -135,6 +174,7 @@ export function pageHtml(origin: string): string {
     </div>
     <div id="answer-log" class="box"></div>
     <p class="note">The answer runs on the server whether or not this page reads it. Kill the connection mid-answer: <code>connectEvents</code> resumes it with a GET after the last word received. Reload the page: it resumes the same way (the answer's URL and last id are kept in sessionStorage). The counts come from the numbers the words carry.</p>
+    ${differs(runtime, "answer")}
   </section>
 
   <section id="room" data-state="idle">
@@ -146,6 +186,7 @@ export function pageHtml(origin: string): string {
     </form>
     <div id="room-messages" class="box" aria-live="polite"></div>
     <p class="note" data-role="status">Open this page in another tab: what you send shows in both. A tab that joins later gets the last 10 minutes first.</p>
+    ${differs(runtime, "room")}
   </section>
 
   <section id="terminal">
@@ -162,7 +203,11 @@ curl -N -H 'Last-Event-ID: &lt;an id&gt;' $URL/answers/&lt;id&gt;
 curl -N $URL/room
 curl -d 'hello from a terminal' $URL/room
 curl -N $URL/fail; echo "curl exit $?"</div>
-    <p class="note">The last one exits with 18 (partial transfer): the producer threw, so the response was cut off.</p>
+    <p class="note">${
+      runtime === "Workers"
+        ? "The last one exits with 0 on a Worker, its last line the marker that says the producer failed (see the panel above)."
+        : "The last one exits with 18 (partial transfer): the producer threw, so the response was cut off."
+    }</p>
   </section>
 </main>
 </html>

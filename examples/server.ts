@@ -15,22 +15,10 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { compress, serve, type TlsOptions } from "../runtimes/node.ts";
-import { redisStore } from "../stores/redis.ts";
-import { createDemo } from "./app.ts";
+import { compress, openFile, serve, type TlsOptions } from "../runtimes/node.ts";
+import { runDemo } from "./start.ts";
 
-const redisUrl = process.env.REDIS_URL;
-const store = redisUrl ? redisStore({ url: redisUrl }) : undefined;
-const tls = process.argv.includes("--tls") ? selfSigned() : undefined;
-const server = await serve(compress(createDemo(store ? { store } : {})), {
-  port: Number(process.env.PORT || 8000),
-  ...(tls && { tls }),
-});
-console.log(`sluice demo: open ${server.url} in a browser (Ctrl-C to stop)`);
-if (store) console.log(`topics (room, answers) are kept in Redis at ${redisUrl?.replace(/\/\/([^@/]*):[^@/]*@/, "//$1:****@")}`);
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => void server.close().then(() => process.exit(0)));
-}
+await runDemo("Node", { serve, openFile, compress }, process.argv.includes("--tls") ? selfSigned() : undefined);
 
 /** A one-day self-signed certificate for localhost, made with openssl (for the demo only). */
 function selfSigned(): TlsOptions {

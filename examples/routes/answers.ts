@@ -14,6 +14,7 @@
  * @module
  */
 import type { SSEItem } from "../../src/index.ts";
+import type { RequestScope } from "../app.ts";
 import { sleep } from "../sleep.ts";
 import type { Tracer } from "../trace.ts";
 import { MAX_RUNNING, type AnswerBook } from "./answer-book.ts";
@@ -75,15 +76,18 @@ const FAILED = { onError: () => ({ event: "failed", data: "the answer's producer
  * the answer's URL in `Location`, where a client that loses this response resumes it
  * with GET. Streaming at once saves a round trip before the first word, and a request
  * that starts an answer no client reads; 503 (and `Retry-After`) when too many run.
+ * Where the host stops a request's work once its response is over (a Worker), the run is
+ * handed to `scope.waitUntil`.
  */
-export function startAnswerRoute(request: Request, book: AnswerBook, trace: Tracer): Response {
-  const started = book.start(answer);
+export function startAnswerRoute(request: Request, book: AnswerBook, scope: RequestScope, trace: Tracer): Response {
+  const started = book.start(scope.topics, answer);
   if (started === undefined) {
     return new Response(`Service Unavailable: ${MAX_RUNNING} answers are running already; try again in a few seconds.\n`, {
       status: 503,
       headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "5" },
     });
   }
+  scope.waitUntil?.(started.done);
   traceAnswer(request, trace);
   return started.topic.sseResponse(request, { ...FAILED, status: 201, headers: { location: `${ANSWERS_PATH}/${started.id}` } });
 }
@@ -94,9 +98,9 @@ export function startAnswerRoute(request: Request, book: AnswerBook, trace: Trac
  * that failed (or timed out) ends the stream with a `failed` event. `trace` hears the
  * `Last-Event-ID` of each connection.
  */
-export function answerRoute(request: Request, book: AnswerBook, trace: Tracer): Response {
+export function answerRoute(request: Request, book: AnswerBook, scope: RequestScope, trace: Tracer): Response {
   const id = new URL(request.url).pathname.slice(ANSWERS_PATH.length + 1);
-  const topic = book.find(id);
+  const topic = book.find(scope.topics, id);
   if (topic === undefined) {
     const minutes = Math.round(book.keepMs / 60_000);
     return notFound(`this server started no answer with that id, or it has expired (answers are kept ${minutes} minutes).`);

@@ -5,7 +5,6 @@
  * file's SHA-256 for the client to check.
  * @module
  */
-import { createHash } from "node:crypto";
 import { fileResponse, type FileLike } from "../../src/index.ts";
 
 /** The size of the generated file. */
@@ -15,7 +14,8 @@ const BYTES_PER_SECOND = 2 * 1024 * 1024;
 /** The name the browser saves it as. */
 const FILE_NAME = "sluice-demo.bin";
 
-let generated: { bytes: Uint8Array<ArrayBuffer>; digest: string; lastModified: number } | undefined;
+let generated: { bytes: Uint8Array<ArrayBuffer>; lastModified: number } | undefined;
+let digested: Promise<string> | undefined;
 
 /**
  * The generated file's bytes: the same pseudo-random bytes on every run (xorshift32
@@ -35,17 +35,26 @@ function demoFile() {
       state ^= state << 5;
       words[i] = state >>> 0;
     }
-    const bytes = new Uint8Array(words.buffer);
-    const digest = createHash("sha256").update(bytes).digest("base64");
     // Whole seconds: If-Range compares it with the HTTP date the client was sent.
-    generated = { bytes, digest, lastModified: Math.floor(Date.now() / 1000) * 1000 };
+    generated = { bytes: new Uint8Array(words.buffer), lastModified: Math.floor(Date.now() / 1000) * 1000 };
   }
   return generated;
 }
 
+/** The file's SHA-256 in base64, by Web Crypto (every runtime has it, a Worker too). */
+function demoDigest(): Promise<string> {
+  digested ??= crypto.subtle.digest("SHA-256", demoFile().bytes).then((hash) => {
+    let binary = "";
+    for (const byte of new Uint8Array(hash)) binary += String.fromCharCode(byte);
+    return btoa(binary);
+  });
+  return digested;
+}
+
 /** Answers GET and HEAD /download, with Range, If-Range and conditional requests. */
-export function downloadRoute(request: Request): Response {
-  const { bytes, digest, lastModified } = demoFile();
+export async function downloadRoute(request: Request): Promise<Response> {
+  const { bytes, lastModified } = demoFile();
+  const digest = await demoDigest();
   const file = pacedFile(new Blob([bytes]), lastModified, BYTES_PER_SECOND);
   return fileResponse(file, {
     request,

@@ -20,8 +20,11 @@ const answers = new WeakMap<Response, Promise<Response>>();
  * fails; an object that cannot be reached is a 503 with `Retry-After`, so clients retry.
  */
 export function deferredResponse(answer: Promise<Response>, init: SSEResponseInit | undefined, topic: string): Response {
+  // The status the object streams with: the one `init` asked for (a 201 with a
+  // `Location`, say), else 200. Any other but 204 is the object refusing the request.
+  const streaming = init?.status ?? 200;
   const real = answer.then(
-    (response) => finish(response, init?.onError, topic),
+    (response) => finish(response, streaming, init?.onError, topic),
     (error: unknown) => {
       if (!(init?.signal?.aborted ?? false))
         console.error(`sluice: the Durable Object of topic ${quote(topic)} could not be reached:`, error);
@@ -31,7 +34,7 @@ export function deferredResponse(answer: Promise<Response>, init: SSEResponseIni
   async function* relay(): AsyncGenerator<Uint8Array> {
     const response = await real;
     if (response.status === 204) return;
-    if (response.status !== 200 || response.body === null) {
+    if (response.status !== streaming || response.body === null) {
       await response.body?.cancel();
       throw new Error(`sluice: the Durable Object of topic ${quote(topic)} answered ${response.status} to a reader.`);
     }
@@ -63,8 +66,8 @@ export function settleResponse(response: unknown): unknown {
 }
 
 /** The object's response, with `onError`'s last event sent if its body fails (the object cannot run `onError`). */
-function finish(response: Response, onError: SSEResponseInit["onError"], topic: string): Response {
-  if (response.status === 200 && response.body !== null && onError !== undefined) {
+function finish(response: Response, streaming: number, onError: SSEResponseInit["onError"], topic: string): Response {
+  if (response.status === streaming && response.body !== null && onError !== undefined) {
     const body = toStream(response.body, {
       onError: (error) => {
         const item = onError(error);
@@ -73,7 +76,7 @@ function finish(response: Response, onError: SSEResponseInit["onError"], topic: 
     });
     return new Response(body, response);
   }
-  if (response.status === 200 || response.status === 204) return response;
+  if (response.status === streaming || response.status === 204) return response;
   // A request the object refused (its message says why): the Worker's log, not the client, is told.
   void response
     .text()

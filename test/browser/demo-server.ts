@@ -4,7 +4,8 @@
  */
 import { createDemo } from "../../examples/app.ts";
 import type { Trace } from "../../examples/trace.ts";
-import { compress, serve } from "../../runtimes/node.ts";
+import { compress, openFile, serve } from "../../runtimes/node.ts";
+import { modulesRoute } from "../../examples/routes/modules.ts";
 
 /** A running demo server. */
 export interface RunningDemo {
@@ -26,7 +27,13 @@ export interface RunningDemo {
 export async function startDemo(): Promise<RunningDemo> {
   const traces: Trace[] = [];
   const topics = new AbortController();
-  const server = await serve(compress(createDemo({ trace: (trace) => traces.push(trace), signal: topics.signal })), {
+  const demo = createDemo({
+    runtime: "Node",
+    modules: modulesRoute(openFile),
+    trace: (trace) => traces.push(trace),
+    signal: topics.signal,
+  });
+  const server = await serve(compress(demo), {
     hostname: "127.0.0.1",
     port: 0,
     shutdownGrace: 1_000,

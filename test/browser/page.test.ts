@@ -2,7 +2,6 @@
  * The demo page in headless Chromium, used as a person would: its panels stream, resume,
  * verify and fail the way the README says.
  */
-import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -10,14 +9,27 @@ import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { ANSWER_WORDS, answerWord } from "../../examples/routes/answers.ts";
-import { demoBytes, FILE_SIZE } from "../../examples/routes/download.ts";
+import { FILE_SIZE } from "../../examples/routes/download.ts";
 import { LINES_BEFORE_FAILURE } from "../../examples/routes/fail.ts";
 import { LOG_ENTRIES } from "../../examples/routes/logs.ts";
 import { SECTIONS } from "../../examples/routes/report.ts";
 import { tokenText } from "../../examples/routes/sse.ts";
 import { launchChromium } from "./chromium.ts";
 import { startDemo, type RunningDemo } from "./demo-server.ts";
-import { feedIds, lastId, roomMessages, sayInRoom, settledState, stateOf, textOf, wordsReceived } from "./panels.ts";
+import {
+  ANSWER_TIMEOUT,
+  expectedSha,
+  feedIds,
+  lastId,
+  openPage,
+  READING,
+  roomMessages,
+  sayInRoom,
+  settledState,
+  stateOf,
+  textOf,
+  wordsReceived,
+} from "./panels.ts";
 
 /**
  * Where the screenshot goes: beside the other test output, never over the tracked
@@ -54,8 +66,7 @@ afterEach(async () => {
 
 /** Opens the page and waits until its modules run (generously: the machine may be busy). */
 async function open(query = ""): Promise<void> {
-  await page.goto(new URL(query, demo.url).href);
-  await page.waitForFunction(() => document.getElementById("feed")?.dataset.state !== "idle", null, { timeout: 15_000 });
+  await openPage(page, new URL(query, demo.url).href);
 }
 
 describe("live events (connectEvents)", () => {
@@ -121,8 +132,6 @@ test("the HTML report shows its first section before the server has sent its las
 });
 
 describe("download", () => {
-  const expectedSha = () => createHash("sha256").update(demoBytes()).digest("hex");
-
   test("the progress bar moves through the download to 100 % and the bytes' SHA-256 matches the file", async () => {
     await open();
     await page.click("#download-start");
@@ -195,11 +204,6 @@ test("when the producer throws, the page shows the lines sent so far and an erro
     new RegExp(`^The response was cut off after ${LINES_BEFORE_FAILURE} lines \\(TypeError: .+\\)\\.$`),
   );
 });
-
-/** The states of an answer that is still being read. */
-const READING = ["idle", "connecting", "open", "reconnecting"];
-/** Generous: an answer takes 6 to 18 s on the server, more on a busy machine. */
-const ANSWER_TIMEOUT = 45_000;
 
 describe("resumable answer (topics)", () => {
   /** Starts an answer and waits until the page has `words` of its words. */

@@ -2,7 +2,9 @@
  * Reading the demo page the way a person looks at it: a panel's state badge, its text.
  * @module
  */
+import { createHash } from "node:crypto";
 import type { Page } from "playwright-core";
+import { demoBytes } from "../../examples/routes/download.ts";
 
 /** A panel's `data-state` (idle, open, running, paused, done, error…). */
 export function stateOf(page: Page, panel: string): Promise<string | null> {
@@ -57,4 +59,20 @@ export async function sayInRoom(page: Page, text: string): Promise<void> {
   await page.waitForFunction(() => (document.getElementById("room-input") as HTMLInputElement).value === "", null, {
     timeout: 10_000,
   });
+}
+
+/** Opens the demo page at `url` and waits until its modules run (generously: the machine may be busy). */
+export async function openPage(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.waitForFunction(() => document.getElementById("feed")?.dataset.state !== "idle", null, { timeout: 15_000 });
+}
+
+/** The states of an answer that is still being read. */
+export const READING = ["idle", "connecting", "open", "reconnecting"];
+/** Generous: an answer takes 6 to 18 s on the server, more on a busy machine. */
+export const ANSWER_TIMEOUT = 45_000;
+
+/** The SHA-256 (hex) of the demo's download, as the page shows it once the bytes check out. */
+export function expectedSha(): string {
+  return createHash("sha256").update(demoBytes()).digest("hex");
 }

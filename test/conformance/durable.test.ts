@@ -108,6 +108,21 @@ describe("TopicObject and durableStore in workerd", () => {
     expect(await response.text()).toBe("");
   });
 
+  test("a reader's response with the status and headers its handler gave (201, Location) streams the object's events, with onError and when copied by middleware", async () => {
+    const name = key();
+    await fetch(url(`/publish?name=${name}&count=3`));
+    await fetch(url(`/end?name=${name}`));
+    for (const path of [`/sse?name=${name}&status=201`, `/sse?name=${name}&status=201&onError=1`]) {
+      const response = await fetch(url(path));
+      expect(response.status, path).toBe(201);
+      expect(response.headers.get("location"), path).toBe(`/sse?name=${name}`);
+      expect(events(await response.text()).map((event) => event.data)).toEqual(["0", "1", "2"]);
+    }
+    const copied = await fetch(url(`/sse-copied?name=${name}&status=201`));
+    expect(copied.status).toBe(201);
+    expect(events(await copied.text()).map((event) => event.data)).toEqual(["0", "1", "2"]);
+  });
+
   test("after fail(), a reader gets onError's event, and read() in the Worker throws TopicFailedError", async () => {
     const name = key();
     await fetch(url(`/publish?name=${name}&count=2`));
@@ -239,3 +254,10 @@ describe("TopicObject restarted", () => {
     }
   }, 60_000);
 });
+
+/** The events of a whole SSE text. */
+function events(text: string): EventSourceMessage[] {
+  const parsed: EventSourceMessage[] = [];
+  createParser({ onEvent: (event) => parsed.push(event) }).feed(text);
+  return parsed;
+}

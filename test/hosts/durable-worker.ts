@@ -26,14 +26,19 @@ export default worker<Env>(async (request, env, ctx) => {
   const hub = topics({ store: durableStore(env.TOPICS), retain: { events: number("retain", 20_000) } });
   const topic = hub.topic(name);
   switch (url.pathname) {
+    // `status`: the status (and a Location) a handler may give a reader's response, e.g. 201 for a stream it started.
     case "/sse":
       return topic.sseResponse(request, {
         keepAlive: number("keepAlive", 15_000),
+        ...(url.searchParams.has("status") && { status: number("status", 200), headers: { location: `/sse?name=${name}` } }),
         ...(url.searchParams.has("onError") ? { onError: () => ({ event: "failed", data: "the topic failed" }) } : {}),
       });
     // The response copied into a new one, as middleware that sets a header does: worker() no longer sees it is the object's.
     case "/sse-copied": {
-      const response = topic.sseResponse(request, { keepAlive: number("keepAlive", 15_000) });
+      const response = topic.sseResponse(request, {
+        keepAlive: number("keepAlive", 15_000),
+        ...(url.searchParams.has("status") && { status: number("status", 200) }),
+      });
       return new Response(response.body, response);
     }
     // Publishes `count` events whose data are the numbers from `from`.

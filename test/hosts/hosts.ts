@@ -7,6 +7,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Stats } from "../fixture/fixture.ts";
 import type { StressStats } from "../fixture/stress-routes.ts";
+import { type NodeLine, nodeBinary } from "./node-versions.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const bin = (name: string) => `${root}node_modules/.bin/${name}`;
@@ -119,6 +120,15 @@ export const node: Host = {
   start: (options) => processHost(process.execPath, ["--expose-gc", "dist/test/hosts/node.js"], options),
 };
 
+/** The Node host on release line `line`'s binary (test/hosts/node-versions.ts), not the Node running the tests. */
+export function nodeOn(line: NodeLine): Host {
+  return {
+    ...node,
+    name: `node-${line}`,
+    start: (options) => processHost(nodeBinary(line), ["--expose-gc", "dist/test/hosts/node.js"], options),
+  };
+}
+
 export const deno: Host = {
   name: "deno",
   start: (options) =>
@@ -156,6 +166,15 @@ export const honoNode: Host = {
       "HTTP/1.0 resets, header checks) is not done; serve a Hono app with sluice/node's serve(app.fetch)",
   },
 };
+
+/** The Hono-on-Node host on release line `line`'s binary. */
+export function honoNodeOn(line: NodeLine): Host {
+  return {
+    ...honoNode,
+    name: `hono-node-${line}`,
+    start: (options) => processHost(nodeBinary(line), ["dist/test/hosts/hono-node.js"], options),
+  };
+}
 
 /**
  * The Worker's modules, as a bundler would give them to workerd: the build (the fixture

@@ -1,0 +1,5 @@
+// The conformance suite on Hono (@hono/node-server) under Node 22 (test/hosts/node-versions.ts).
+import { honoNodeOn } from "../hosts/hosts.ts";
+import { conformance } from "./suite.ts";
+
+conformance(honoNodeOn(22));

@@ -1,0 +1,5 @@
+// The conformance suite on sluice/node under Node 24 (test/hosts/node-versions.ts).
+import { nodeOn } from "../hosts/hosts.ts";
+import { conformance } from "./suite.ts";
+
+conformance(nodeOn(24));

@@ -1,4 +1,0 @@
-import { node } from "../hosts/hosts.ts";
-import { conformance } from "./suite.ts";
-
-conformance(node);
