@@ -324,7 +324,11 @@ export function conformance(host: Host): void {
         expect(bytes).toBe(FILE_SIZE);
         expect(sha).toBe(file.sha());
         console.log(`${host.name}: server RSS grew ${((peak - before) / MiB).toFixed(1)} MiB while sending 50 MiB`);
-        expect(peak - before).toBeLessThan(FILE_SIZE * 0.4); // far below the 50 MiB sent
+        // A server that buffered the file would grow by all of it (50 MiB) or more. One that
+        // streams it grows by the chunks read and not yet collected: how many is up to the
+        // GC, which on a loaded machine let 13 to 32 MiB of them pile up (Node 20, 22, 24),
+        // so the bound sits between the two, not at what a quiet machine shows.
+        expect(peak - before).toBeLessThan(FILE_SIZE * 0.75);
       }, 60_000);
 
       test.each([

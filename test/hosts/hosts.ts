@@ -224,7 +224,9 @@ export async function durableWorkerd(persist: string): Promise<RunningHost> {
     port: 0,
   });
   const url = await mf.ready;
-  return { url: new URL(url), stop: () => mf.dispose() };
+  // Once: a test that restarts the object stops it itself, and stops it again when it ends.
+  let stopped: Promise<void> | undefined;
+  return { url: new URL(url), stop: () => (stopped ??= mf.dispose()) };
 }
 
 /** The compatibility flags a Worker needs for sluice (see README, "Cloudflare Workers"). */
