@@ -2,9 +2,21 @@
  * Nothing between the producer and the client holds an event back (issue #16): through
  * sluice's `compress` on Node, Deno and Bun and its Hono middleware, and through Hono's
  * own `compress()` with sluice's default headers, the time from a producer's yield to the
- * client decoding the event stays within 5 ms at p99, for events 100 ms apart. A
- * compressor that waited for a full block would hold each event until the next (100 ms)
- * or until the end.
+ * client decoding the event stays within 5 ms, for events 100 ms apart. A compressor
+ * that waited for a full block would hold each event until the next (100 ms) or until
+ * the end.
+ *
+ * What is measured is the code, not the machine's load: with 40 events a p99 is the
+ * maximum, and one event the scheduler delayed (another process on the core) failed it
+ * now and then. So the bounds are
+ * - p50 within 5 ms: a compressor holding events until the next makes every one ~100 ms late;
+ * - p95 within 5 ms, or 5 ms over an uncompressed stream's p95 measured at the same time
+ *   (how late this machine delivers anything right now): p95 of 40 is the second latest,
+ *   so one event may be late;
+ * - the maximum under 50 ms, or 50 ms over the uncompressed stream's: half the spacing,
+ *   so one event held back until the next one still fails it.
+ * More events would make p99 a real quantile, but at 100 ms apart each one adds 0.5 s
+ * to a project that runs alone after every other.
  */
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -30,7 +42,7 @@ describe.each(Object.keys(hosts) as (keyof typeof hosts)[])("no buffering: %s", 
   }, 30_000);
   afterAll(() => running?.stop());
 
-  test(`${EVENTS} SSE events 100 ms apart reach the client within 5 ms of their yield (p99), as an uncompressed stream's do`, async () => {
+  test(`${EVENTS} SSE events 100 ms apart reach the client within 5 ms of their yield (p50, p95), none held until the next`, async () => {
     const ticks = new URL(`/compress/ticks?n=${EVENTS}&ms=100`, running.url);
     // The same events uncompressed, at the same time: how late this machine delivers
     // anything right now. On a busy machine (other processes on its cores) an
@@ -42,14 +54,16 @@ describe.each(Object.keys(hosts) as (keyof typeof hosts)[])("no buffering: %s", 
     const compressed = delaysOf(packed.pieces);
     const control = delaysOf(plain.pieces);
     expect(compressed).toHaveLength(EVENTS);
-    const [p50, p99, controlP99] = [at(compressed, 0.5), at(compressed, 0.99), at(control, 0.99)];
+    const [p50, p95, max] = [at(compressed, 0.5), at(compressed, 0.95), compressed.at(-1)!];
+    const [controlP95, controlMax] = [at(control, 0.95), control.at(-1)!];
     console.log(
-      `${name}: yield to client p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms; uncompressed p99 ${controlP99.toFixed(2)} ms`,
+      `${name}: yield to client p50 ${p50.toFixed(2)} ms, p95 ${p95.toFixed(2)} ms, max ${max.toFixed(2)} ms; ` +
+        `uncompressed p95 ${controlP95.toFixed(2)} ms, max ${controlMax.toFixed(2)} ms`,
     );
-    // A compressor that waited for a block would hold every event until the next (100 ms).
+    const all = compressed.map((d) => d.toFixed(1)).join(", ");
     expect(p50, "median delay").toBeLessThanOrEqual(5);
-    const bound = Math.max(5, controlP99 + 5);
-    expect(p99, `p99 of ${compressed.map((d) => d.toFixed(1)).join(", ")}`).toBeLessThanOrEqual(bound);
+    expect(p95, `p95 of ${all}`).toBeLessThanOrEqual(Math.max(5, controlP95 + 5));
+    expect(max, `most of ${all}`).toBeLessThan(Math.max(50, controlMax + 50));
   }, 20_000);
 });
 
