@@ -9,8 +9,8 @@ import { chromium, type Browser } from "playwright-core";
 /** Where Debian's `chromium` package puts the browser. */
 const CHROMIUM = "/usr/bin/chromium";
 
-/** Launches headless Chromium with a fresh profile (playwright makes a temporary one). */
-export async function launchChromium(): Promise<Browser> {
+/** Launches headless Chromium with a fresh profile (playwright makes a temporary one), with `extraArgs` too. */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`No Chromium at ${CHROMIUM}. Install Debian's package: apt-get install -y chromium`);
   }
@@ -27,6 +27,7 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
 }

@@ -2,9 +2,24 @@
  * Nothing between the producer and the client holds an event back (issue #16): through
  * sluice's `compress` on Node, Deno and Bun and its Hono middleware, and through Hono's
  * own `compress()` with sluice's default headers, the time from a producer's yield to the
- * client decoding the event stays within 5 ms at p99, for events 100 ms apart. A
- * compressor that waited for a full block would hold each event until the next (100 ms)
- * or until the end.
+ * client decoding the event stays within 5 ms, for events 100 ms apart. A compressor
+ * that waited for a full block would hold each event until the next (100 ms) or until
+ * the end.
+ *
+ * What is measured is the code, not the machine's load. With 40 events a p99 is the
+ * maximum, and on a busy machine (other processes on both cores, `npm test` beside it)
+ * the tail belongs to the scheduler: measured that way, an uncompressed stream's
+ * slowest events and Hono's own compress()'s were 10 to 180 ms late, as late as
+ * sluice's, in one run of five or more. What buffering does is different in kind: a
+ * compressor that waits for a block, or flushes on a timer, delays every event (each
+ * until the next, 100 ms, or until the end; a timer of T ms, T/2 on average). So the
+ * bounds are on the bulk, where it shows and the load does not:
+ * - p50 within 5 ms;
+ * - p75 within 5 ms, or 5 ms over an uncompressed stream's p75 measured at the same
+ *   time (how late this machine delivers anything right now).
+ * No bound on the tail: one late event is the scheduler's, and a held one would not be alone.
+ * More events would not help at 100 ms apart: each adds 0.5 s to a project that runs
+ * alone after every other.
  */
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -30,7 +45,7 @@ describe.each(Object.keys(hosts) as (keyof typeof hosts)[])("no buffering: %s", 
   }, 30_000);
   afterAll(() => running?.stop());
 
-  test(`${EVENTS} SSE events 100 ms apart reach the client within 5 ms of their yield (p99), as an uncompressed stream's do`, async () => {
+  test(`${EVENTS} SSE events 100 ms apart reach the client within 5 ms of their yield (p50, p75), as an uncompressed stream's do`, async () => {
     const ticks = new URL(`/compress/ticks?n=${EVENTS}&ms=100`, running.url);
     // The same events uncompressed, at the same time: how late this machine delivers
     // anything right now. On a busy machine (other processes on its cores) an
@@ -42,14 +57,15 @@ describe.each(Object.keys(hosts) as (keyof typeof hosts)[])("no buffering: %s", 
     const compressed = delaysOf(packed.pieces);
     const control = delaysOf(plain.pieces);
     expect(compressed).toHaveLength(EVENTS);
-    const [p50, p99, controlP99] = [at(compressed, 0.5), at(compressed, 0.99), at(control, 0.99)];
+    const [p50, p75, max] = [at(compressed, 0.5), at(compressed, 0.75), compressed.at(-1)!];
+    const controlP75 = at(control, 0.75);
     console.log(
-      `${name}: yield to client p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms; uncompressed p99 ${controlP99.toFixed(2)} ms`,
+      `${name}: yield to client p50 ${p50.toFixed(2)} ms, p75 ${p75.toFixed(2)} ms, max ${max.toFixed(2)} ms; ` +
+        `uncompressed p75 ${controlP75.toFixed(2)} ms, max ${control.at(-1)!.toFixed(2)} ms`,
     );
-    // A compressor that waited for a block would hold every event until the next (100 ms).
-    expect(p50, "median delay").toBeLessThanOrEqual(5);
-    const bound = Math.max(5, controlP99 + 5);
-    expect(p99, `p99 of ${compressed.map((d) => d.toFixed(1)).join(", ")}`).toBeLessThanOrEqual(bound);
+    const all = compressed.map((d) => d.toFixed(1)).join(", ");
+    expect(p50, `median of ${all}`).toBeLessThanOrEqual(5);
+    expect(p75, `p75 of ${all}`).toBeLessThanOrEqual(Math.max(5, controlP75 + 5));
   }, 20_000);
 });
 
