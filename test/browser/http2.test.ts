@@ -13,7 +13,8 @@ import { createHash, X509Certificate } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { createDemo } from "../../examples/app.ts";
-import { compress, serve, type Server } from "../../runtimes/node.ts";
+import { modulesRoute } from "../../examples/routes/modules.ts";
+import { compress, openFile, serve, type Server } from "../../runtimes/node.ts";
 import { selfSigned, type Certificate } from "../_support/certificate.ts";
 import { launchChromium } from "./chromium.ts";
 
@@ -111,7 +112,7 @@ function mostOpenAtOnce(panels: Panel[]): number {
 }
 
 test("over HTTPS, ten live-event panels stream at once, all on HTTP/2", async () => {
-  server = await serve(compress(createDemo({ signal: topics.signal })), {
+  server = await serve(compress(createDemo({ runtime: "Node", modules: modulesRoute(openFile), signal: topics.signal })), {
     hostname: "127.0.0.1",
     port: 0,
     shutdownGrace: 1_000,
@@ -125,7 +126,7 @@ test("over HTTPS, ten live-event panels stream at once, all on HTTP/2", async ()
 });
 
 test("over plain HTTP/1.1, the same page has at most six of its ten panels open at a time", async () => {
-  server = await serve(compress(createDemo({ signal: topics.signal })), {
+  server = await serve(compress(createDemo({ runtime: "Node", modules: modulesRoute(openFile), signal: topics.signal })), {
     hostname: "127.0.0.1",
     port: 0,
     shutdownGrace: 1_000,
