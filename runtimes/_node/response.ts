@@ -5,6 +5,7 @@
 import type { ServerResponse } from "node:http";
 import { constants, type Http2ServerResponse } from "node:http2";
 import { controlOf } from "../../src/_body.ts";
+import { readerOf } from "../../src/_kit/chunks.ts";
 import type { NodeResponse } from "./request.ts";
 
 /**
@@ -120,28 +121,6 @@ function mismatch(length: number, what: "more" | "fewer"): RangeError {
       `Remove the content-length header or make it match; a Response from fetch() whose body fetch decoded must ` +
       `not keep the upstream's content-length and content-encoding.`,
   );
-}
-
-/** What pump() reads from: a sluice body directly, or any stream through its reader. */
-interface Chunks {
-  read(): Promise<Uint8Array | null>;
-  cancel(reason: unknown): void;
-  /** The last chunk read is the producer's memory, to be written out before the next read. */
-  readonly lent?: boolean;
-}
-
-/**
- * A body sluice made is read directly (one promise per chunk, no stream reader in
- * between); any other stream through its reader.
- */
-function readerOf(body: ReadableStream<Uint8Array>): Chunks {
-  const direct = controlOf(body)?.takeOver();
-  if (direct) return direct;
-  const reader = body.getReader();
-  return {
-    read: () => reader.read().then((result) => (result.done ? null : result.value)),
-    cancel: (reason) => void reader.cancel(reason).catch(() => {}),
-  };
 }
 
 /**

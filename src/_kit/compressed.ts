@@ -8,6 +8,7 @@
 import { controlOf, createBody } from "../_body.ts";
 import type { Coding } from "./encoding.ts";
 import { encodedHeaders, isEligible, negotiate, type Eligibility } from "./encoding.ts";
+import { readerOf } from "./chunks.ts";
 import { headersOnly, withBody } from "./exchange.ts";
 
 /** One compressed stream, as a runtime makes it (node:zlib on Node, Deno and Bun). */
@@ -86,14 +87,3 @@ function compressedBody(body: ReadableStream<Uint8Array>, create: () => Compress
 }
 
 const EMPTY = new Uint8Array(0);
-
-/** Reads a body: a sluice body directly (no stream reader in between), any other through its reader. */
-function readerOf(body: ReadableStream<Uint8Array>): { read(): Promise<Uint8Array | null>; cancel(reason: unknown): void } {
-  const direct = controlOf(body)?.takeOver();
-  if (direct) return direct;
-  const reader = body.getReader();
-  return {
-    read: () => reader.read().then((result) => (result.done ? null : result.value)),
-    cancel: (reason) => void reader.cancel(reason).catch(() => {}),
-  };
-}
