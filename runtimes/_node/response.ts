@@ -4,6 +4,7 @@
  */
 import type { ServerResponse } from "node:http";
 import { constants, type Http2ServerResponse } from "node:http2";
+import { Socket } from "node:net";
 import { controlOf } from "../../src/_body.ts";
 import { readerOf } from "../../src/_kit/chunks.ts";
 import type { NodeResponse } from "./request.ts";
@@ -135,8 +136,26 @@ export function cutOff(res: NodeResponse): void {
     return;
   }
   const socket = (res as ServerResponse).socket;
-  if ((res as ServerResponse).req?.httpVersion === "1.0" && socket && !socket.destroyed) socket.resetAndDestroy();
+  if ((res as ServerResponse).req?.httpVersion === "1.0" && socket && !socket.destroyed) reset(socket);
   else res.destroy();
+}
+
+/**
+ * Resets the TCP connection under `socket`. A TLS socket's handle is the TLS layer, on
+ * which resetAndDestroy() throws ERR_INVALID_HANDLE_TYPE (it crashed the process: HTTPS,
+ * HTTP/1.0, a producer error), so the reset goes to the TCP socket under it (`_parent`, the
+ * connection tls.Server wrapped). Never throws: if no reset can be sent, the socket is destroyed.
+ */
+function reset(socket: Socket): void {
+  const tcp = (socket as Socket & { _parent?: unknown })._parent;
+  try {
+    if (tcp instanceof Socket) {
+      tcp.resetAndDestroy();
+      socket.destroy();
+    } else socket.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
 }
 
 function isH2(res: NodeResponse): res is Http2ServerResponse {

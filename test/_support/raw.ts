@@ -3,7 +3,25 @@
  * as a second response that is not the one asked for), hostile headers fetch refuses to
  * send, HTTP/1.0, and how the server ended the connection (a FIN or a reset).
  */
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
+import { connect as connectTls } from "node:tls";
+
+/**
+ * A connection to `url`'s host and port: TLS for https (HTTP/1.1 offered by ALPN, the
+ * certificate trusted through NODE_EXTRA_CA_CERTS, test/conformance/global-setup.ts).
+ * `connected` runs once the connection (and its handshake) is up.
+ */
+export function openSocket(url: URL, connected: () => void): Socket {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+  if (url.protocol === "https:") {
+    return connectTls(
+      { host, port, servername: host === "127.0.0.1" ? undefined : host, ALPNProtocols: ["http/1.1"] },
+      connected,
+    );
+  }
+  return connect({ host, port }, connected);
+}
 
 interface RawResponse {
   /** "HTTP/1.1 200 OK" */
@@ -40,7 +58,7 @@ export function exchange(url: URL, requests: string | string[], options: RawOpti
     let current: (RawResponse & { framing: Framing }) | undefined;
     let ended: RawExchange["ended"] = "open";
     let done = false;
-    const socket = connect({ host: url.hostname, port: Number(url.port) }, () => socket.write(list.join(""), "latin1"));
+    const socket = openSocket(url, () => socket.write(list.join(""), "latin1"));
     const finish = () => {
       if (done) return;
       done = true;

@@ -3,7 +3,7 @@
  * eventsource-parser, as a user's client would.
  */
 import { createHash } from "node:crypto";
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,7 @@ import type { Host, RunningHost } from "../hosts/hosts.ts";
 import { polish } from "./polish.ts";
 import { security } from "./security.ts";
 import { clientSuite, topicSuite } from "./topics.ts";
+import { openSocket } from "../_support/raw.ts";
 import { eventually, sleep } from "../_support/time.ts";
 
 const decoder = new TextDecoder();
@@ -52,15 +53,14 @@ async function shaOf(response: Response): Promise<{ sha: string; bytes: number }
 
 /** A connection that had one complete response and is kept open, idle, as a client's keep-alive pool does. */
 async function idleConnection(url: URL): Promise<Socket> {
-  const socket = connect({ host: url.hostname, port: Number(url.port) });
   let received = "";
+  const socket: Socket = openSocket(url, () => socket.write("HEAD /release?key=idle HTTP/1.1\r\nhost: x\r\n\r\n"));
   await new Promise<void>((resolve, reject) => {
     socket.on("error", reject);
     socket.on("data", (data: Buffer) => {
       received += data.toString("latin1");
       if (received.includes("\r\n\r\n")) resolve(); // a HEAD: the head is the whole response
     });
-    socket.write("HEAD /release?key=idle HTTP/1.1\r\nhost: x\r\n\r\n");
   });
   socket.on("error", () => {}); // the server cuts it when it closes
   return socket;

@@ -144,6 +144,31 @@ export const deno: Host = {
   },
 };
 
+/**
+ * `base`'s runtime serving the fixture over HTTPS (`serve(handler, { tls })`, secure.ts):
+ * HTTP/2 by ALPN, HTTP/1.1 to clients that offer only that. The certificate is the one
+ * global-setup.ts made (SLUICE_TLS_CERT/KEY), which the test workers trust (NODE_EXTRA_CA_CERTS).
+ */
+export function overTls(runtime: "node" | "deno", base: Host): Host {
+  const args =
+    runtime === "node"
+      ? ([process.execPath, ["--expose-gc", "dist/test/hosts/secure.js"]] as const)
+      : ([
+          bin("deno"),
+          ["run", "--allow-net", "--allow-env", "--allow-read", "--no-prompt", "--v8-flags=--expose-gc", "test/hosts/secure.ts"],
+        ] as const);
+  return {
+    ...base,
+    name: `${base.name}-tls`,
+    start: (options = {}) => {
+      if (!process.env.SLUICE_TLS_CERT || !process.env.SLUICE_TLS_KEY) {
+        throw new Error("no certificate: SLUICE_TLS_CERT/KEY are set by test/conformance/global-setup.ts");
+      }
+      return processHost(args[0], [...args[1]], options);
+    },
+  };
+}
+
 export const bun: Host = {
   name: "bun",
   start: (options) => processHost(bin("bun"), ["test/hosts/bun.ts"], options),
