@@ -29,8 +29,14 @@ export function topicSuite(ctx: SuiteContext): void {
   const readTopic = (path: string, lastId: string | undefined, budget = Infinity, init: RequestInit = {}) =>
     readTopicAt(ctx.url(path), lastId, budget, init);
 
-  const state = async () =>
-    (await (await fetch(ctx.url("/topics/state"))).json()) as { logs: number; readers: number; waiting: number; runs: number };
+  /** What the host's topics hold: of the topic `of` alone. */
+  const state = async (of: string) =>
+    (await (await fetch(ctx.url(`/topics/state?of=${of}`))).json()) as {
+      logs: number;
+      readers: number;
+      waiting: number;
+      runs: number;
+    };
 
   describe("topics", () => {
     test("8 readers reconnecting at random points during 2,000 publishes each get every event once, in order", async () => {
@@ -131,9 +137,11 @@ export function topicSuite(ctx: SuiteContext): void {
       for (let i = 0; i < 50; i++) await readTopic(`/topics/sse?name=${name}&keepAlive=200`, undefined, 1);
       // Of this topic alone: a reader of another test's topic, cut off while workerd was not
       // pulling its body, is let go only at its writeTimeout.
-      const mine = async () =>
-        (await (await fetch(ctx.url(`/topics/state?of=${name}`))).json()) as { readers: number; waiting: number };
-      const left = await eventually(mine, (now) => now.readers === 0 && now.waiting === 0, 5_000);
+      const left = await eventually(
+        () => state(name),
+        (now) => now.readers === 0 && now.waiting === 0,
+        5_000,
+      );
       expect(left).toMatchObject({ readers: 0, waiting: 0 });
     });
   });
