@@ -5,6 +5,7 @@
  */
 import { request, type IncomingHttpHeaders } from "node:http";
 import zlib from "node:zlib";
+import { Arrivals } from "./arrivals.ts";
 
 /** Wall-clock ms with sub-ms precision, comparable with the fixture's stamps. */
 const now = () => performance.timeOrigin + performance.now();
@@ -48,14 +49,8 @@ export function exchange(
               ? zlib.createInflate()
               : undefined;
       const wire: Buffer[] = [];
-      let text = "";
-      const pieces: { at: number; text: string }[] = [];
-      const waiters = new Set<() => void>();
-      const got = (piece: string) => {
-        text += piece;
-        pieces.push({ at: now(), text: piece });
-        for (const waiter of waiters) waiter();
-      };
+      const arrivals = new Arrivals(now);
+      const got = (piece: string) => arrivals.add(piece);
       decoder?.setEncoding("utf8");
       decoder?.on("data", got);
       let httpEnded = false;
@@ -77,32 +72,13 @@ export function exchange(
         if (decoder) decoder.write(chunk);
         else got(chunk.toString("utf8"));
       });
-      for (const waiter of waiters) waiter();
       resolve({
         status: res.statusCode ?? 0,
         headers: res.headers,
-        text: () => text,
+        text: () => arrivals.text,
         wire: () => Buffer.concat(wire),
-        pieces,
-        until: (needle, ms) =>
-          new Promise<void>((ok, fail) => {
-            const timer = setTimeout(() => fail(new Error(`${JSON.stringify(needle)} did not arrive within ${ms} ms`)), ms);
-            const check = () => {
-              if (!text.includes(needle)) return;
-              clearTimeout(timer);
-              waiters.delete(check);
-              ok();
-            };
-            waiters.add(check);
-            void ended.then(() => {
-              check();
-              if (waiters.has(check)) {
-                clearTimeout(timer);
-                fail(new Error(`the response ended before ${JSON.stringify(needle)} arrived`));
-              }
-            });
-            check();
-          }),
+        pieces: arrivals.pieces,
+        until: (needle, ms) => arrivals.until(needle, ms, ended),
         ended,
         pause: () => res.pause(),
         close: () => req.destroy(),

@@ -3,6 +3,7 @@
  * many streams on one session, each read as text as it arrives.
  */
 import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
+import { Arrivals } from "./arrivals.ts";
 
 export interface H2Exchange {
   headers: IncomingHttpHeaders;
@@ -29,14 +30,8 @@ export function h2Request(client: ClientHttp2Session, path: string, method = "GE
   return new Promise((resolve, reject) => {
     const stream = client.request({ ":path": path, ":method": method });
     stream.setEncoding("utf8");
-    let text = "";
-    const pieces: { at: number; text: string }[] = [];
-    const waiters = new Set<() => void>();
-    stream.on("data", (piece: string) => {
-      text += piece;
-      pieces.push({ at: performance.now(), text: piece });
-      for (const waiter of waiters) waiter();
-    });
+    const arrivals = new Arrivals(() => performance.now());
+    stream.on("data", (piece: string) => arrivals.add(piece));
     let endStream = false;
     stream.on("end", () => (endStream = true));
     stream.on("error", () => {});
@@ -46,20 +41,9 @@ export function h2Request(client: ClientHttp2Session, path: string, method = "GE
     stream.once("response", (headers) =>
       resolve({
         headers,
-        text: () => text,
-        pieces,
-        until: (needle, ms) =>
-          new Promise<void>((ok, fail) => {
-            const timer = setTimeout(() => fail(new Error(`${JSON.stringify(needle)} did not arrive within ${ms} ms`)), ms);
-            const check = () => {
-              if (!text.includes(needle)) return;
-              clearTimeout(timer);
-              waiters.delete(check);
-              ok();
-            };
-            waiters.add(check);
-            check();
-          }),
+        text: () => arrivals.text,
+        pieces: arrivals.pieces,
+        until: (needle, ms) => arrivals.until(needle, ms),
         ended,
         close: () => stream.close(constants.NGHTTP2_CANCEL),
       }),

@@ -46,3 +46,24 @@ export async function readTopic(
     parser.feed(decoder.decode(value, { stream: true }));
   }
 }
+
+/**
+ * A client that reads `url` and drops the connection after 1 to `most` events (drawn from
+ * `next`), then reconnects with its last id, until the server answers 204. Returns every
+ * event's data and how many connections it took. Throws on any other status, and on a
+ * gap event: a reader that resumes exactly never gets one.
+ */
+export async function readReconnecting(url: URL, next: () => number, most: number): Promise<{ data: string[]; rounds: number }> {
+  const data: string[] = [];
+  let lastId: string | undefined;
+  for (let rounds = 0; ; rounds++) {
+    const { status, seen } = await readTopic(url, lastId, 1 + Math.floor(next() * most));
+    if (status === 204) return { data, rounds };
+    if (status !== 200) throw new Error(`${url} answered ${status}, not 200 or 204`);
+    for (const event of seen) {
+      if (event.event !== undefined) throw new Error(`a ${event.event} event after ${lastId}: ${event.data}`);
+      data.push(event.data);
+      lastId = event.id;
+    }
+  }
+}

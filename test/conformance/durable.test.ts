@@ -10,19 +10,11 @@ import { join } from "node:path";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { durableWorkerd, type RunningHost } from "../hosts/hosts.ts";
-import { readTopic } from "../_support/read-topic.ts";
+import { random } from "../_support/random.ts";
+import { readReconnecting, readTopic } from "../_support/read-topic.ts";
 import { eventually } from "../_support/time.ts";
 
 const GAP_EVENT = "sluice-gap";
-
-/** A repeatable sequence of numbers in [0, 1). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 let dir: string;
 let host: RunningHost;
@@ -46,20 +38,7 @@ describe("TopicObject and durableStore in workerd", () => {
     const name = key();
     const next = random(15);
     const N = 1000;
-    const reader = async () => {
-      const data: string[] = [];
-      let lastId: string | undefined;
-      for (let rounds = 0; ; rounds++) {
-        const { status, seen } = await readTopic(url(`/sse?name=${name}`), lastId, 1 + Math.floor(next() * 150));
-        if (status === 204) return { data, rounds };
-        expect(status).toBe(200);
-        for (const event of seen) {
-          expect(event.event).toBeUndefined(); // no gap event
-          data.push(event.data);
-          lastId = event.id;
-        }
-      }
-    };
+    const reader = () => readReconnecting(url(`/sse?name=${name}`), next, 150);
     const readers = Array.from({ length: 6 }, reader);
     for (let from = 0; from < N; from += 50) await fetch(url(`/publish?name=${name}&from=${from}&count=50`));
     await fetch(url(`/end?name=${name}`));

@@ -8,21 +8,13 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { describe, expect, test } from "vitest";
 import type { Stats } from "../fixture/fixture.ts";
 import { exchange, rawRequest } from "../_support/raw.ts";
-import { readTopic as readTopicAt } from "../_support/read-topic.ts";
+import { random } from "../_support/random.ts";
+import { readReconnecting, readTopic as readTopicAt } from "../_support/read-topic.ts";
 import { cut, scriptServer, sse, status } from "../_support/script-server.ts";
 import { eventually } from "../_support/time.ts";
 import type { SuiteContext } from "./suite.ts";
 
 const GAP_EVENT = "sluice-gap";
-
-/** A repeatable sequence of numbers in [0, 1). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 export function topicSuite(ctx: SuiteContext): void {
   /** A topic's SSE response at `path` of the host, read as a client does (see `readTopic`). */
@@ -43,20 +35,7 @@ export function topicSuite(ctx: SuiteContext): void {
       const name = ctx.key();
       const next = random(13);
       const N = 2000;
-      const reader = async () => {
-        const data: string[] = [];
-        let lastId: string | undefined;
-        for (let rounds = 0; ; rounds++) {
-          const { status, seen } = await readTopic(`/topics/sse?name=${name}`, lastId, 1 + Math.floor(next() * 300));
-          if (status === 204) return { data, rounds };
-          expect(status).toBe(200);
-          for (const event of seen) {
-            expect(event.event).toBeUndefined(); // no gap event
-            data.push(event.data);
-            lastId = event.id;
-          }
-        }
-      };
+      const reader = () => readReconnecting(ctx.url(`/topics/sse?name=${name}`), next, 300);
       const readers = Array.from({ length: 8 }, reader);
       for (let from = 0; from < N; from += 100) await fetch(ctx.url(`/topics/publish?name=${name}&from=${from}&count=100`));
       await fetch(ctx.url(`/topics/end?name=${name}`));

@@ -14,6 +14,18 @@ export interface AdapterModule {
   openFile: unknown;
 }
 
+/** The runtime this host process runs on. */
+export const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+
+/** sluice's adapter of {@link runtime}: for hosts that run on any of the three (from the build on Node, from source elsewhere). */
+export async function runtimeAdapter() {
+  return runtime === "deno"
+    ? await import("../../runtimes/deno.ts")
+    : runtime === "bun"
+      ? await import("../../runtimes/bun.ts")
+      : await import("../../runtimes/node.ts");
+}
+
 /** `heap` defaults to a V8 GC (the process started with --expose-gc); Bun passes its own. */
 export function equip(adapter: AdapterModule, heap: () => number | undefined = heapAfterGc): void {
   host.openFile = adapter.openFile as never;

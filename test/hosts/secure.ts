@@ -9,15 +9,9 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import { fixture } from "../fixture/fixture.ts";
 import { controlled, shutdownGrace } from "./control.ts";
-import { bunHeap, equip } from "./equip.ts";
+import { bunHeap, equip, runtime, runtimeAdapter } from "./equip.ts";
 
-const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
-const adapter =
-  runtime === "deno"
-    ? await import("../../runtimes/deno.ts")
-    : runtime === "bun"
-      ? await import("../../runtimes/bun.ts")
-      : await import("../../runtimes/node.ts");
+const adapter = await runtimeAdapter();
 
 equip(adapter, runtime === "bun" ? bunHeap : undefined); // V8 heap: where started with GC exposed (hosts.ts)
 const tls = { cert: readFileSync(process.env.SLUICE_TLS_CERT!, "utf8"), key: readFileSync(process.env.SLUICE_TLS_KEY!, "utf8") };

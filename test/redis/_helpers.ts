@@ -61,12 +61,3 @@ export async function publishAll(topic: Topic, items: string[]): Promise<string[
 }
 
 export const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => String(from + i));
-
-/** A repeatable sequence of numbers in [0, 1). */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { readEvents } from "../../src/client.ts";
 import { TopicFailedError, type Topic } from "../../src/index.ts";
-import { collect, instance, newPrefix, random, range, redisForFile, redisMissing, request } from "./_helpers.ts";
+import { random } from "../_support/random.ts";
+import { collect, instance, newPrefix, range, redisForFile, redisMissing, request } from "./_helpers.ts";
 
 const redis = redisForFile();
 

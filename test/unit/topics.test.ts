@@ -14,6 +14,7 @@ import {
 } from "../../src/index.ts";
 import { topicsState } from "../../src/_topics-state.ts";
 import { decoder, sleep } from "./helpers.ts";
+import { random } from "../_support/random.ts";
 
 const opened: Topics[] = [];
 function hub(options?: TopicsOptions): Topics {
@@ -54,15 +55,6 @@ async function publishAll(topic: Topic, items: string[]): Promise<string[]> {
 }
 
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => String(from + i));
-
-/** A repeatable sequence of numbers in [0, 1), so a failure can be run again as it was. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 describe("replay, then live, exactly once", () => {
   test("40 readers reconnecting at random points during 5,000 publishes each receive every event once, in order", async () => {
