@@ -6,6 +6,7 @@
  */
 import { encodeText } from "./_encode.ts";
 import { entrySize, Retained, type Limits } from "./_retention.ts";
+import { share } from "./_shared.ts";
 import { formatEvent } from "./sse.ts";
 import type { StoredEntry, TopicStore } from "./store.ts";
 
@@ -114,7 +115,7 @@ export class Log {
     if (kept !== undefined && kept.to === to) return kept.bytes;
     let size = 0;
     for (let seq = from; seq < to; seq++) size += this.at(seq).bytes.byteLength;
-    const bytes = new Uint8Array(size);
+    const bytes = share(new Uint8Array(size));
     for (let seq = from, at = 0; seq < to; seq++) {
       const part = this.at(seq).bytes;
       bytes.set(part, at);
@@ -171,7 +172,7 @@ export class Log {
       }
       const event: { id: string; event?: string; data: string } = { id: stored.id, data: stored.data };
       if (stored.event !== undefined) event.event = stored.event;
-      const bytes = encodeText(formatEvent(event));
+      const bytes = share(encodeText(formatEvent(event)));
       this.#entries.push({ stored, bytes }, entrySize(stored.data, stored.event));
     }
     this.loaded = true;

@@ -7,6 +7,7 @@ import { constants, type Http2ServerResponse } from "node:http2";
 import { Socket } from "node:net";
 import { controlOf } from "../../src/_body.ts";
 import { readerOf } from "../../src/_kit/chunks.ts";
+import { framed, sharedChunkSocket } from "./chunked.ts";
 import type { NodeResponse } from "./request.ts";
 
 /**
@@ -86,6 +87,18 @@ export async function pump(
       }
       if (length !== undefined && sent === length) {
         last = chunk.slice(); // sent once the body has ended; a copy, as the producer runs on meanwhile
+        continue;
+      }
+      const socket = sharedChunkSocket(res, chunk);
+      if (socket !== undefined) {
+        // Bytes every reader of a topic is sent: framed once, one write each (see chunked.ts).
+        if (!socket.write(framed(chunk)) && !left) {
+          socket.once("drain", onDrain);
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          socket.off("drain", onDrain);
+        }
+        if (left) return;
         continue;
       }
       // A chunk lent by the producer must be out of Node's hands before the producer runs

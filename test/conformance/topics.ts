@@ -9,6 +9,7 @@ import { describe, expect, test } from "vitest";
 import type { Stats } from "../fixture/fixture.ts";
 import { exchange, rawRequest } from "../_support/raw.ts";
 import { random } from "../_support/random.ts";
+import { smallWindowGet } from "../_support/small-window.ts";
 import { readReconnecting, readTopic as readTopicAt } from "../_support/read-topic.ts";
 import { cut, scriptServer, sse, status } from "../_support/script-server.ts";
 import { eventually } from "../_support/time.ts";
@@ -106,6 +107,67 @@ export function topicSuite(ctx: SuiteContext): void {
       const stats = (await (await fetch(ctx.url(`/stats?key=${name}`))).json()) as Stats;
       expect(stats).toMatchObject({ started: 1, produced: WORDS, finallies: 1 });
     }, 30_000);
+
+    test("a reader that reads nothing while 6 MiB are published holds its writer back (not waiting on the log), then gets every byte", async () => {
+      const name = ctx.key();
+      const path = `/topics/sse?name=${name}`;
+      let start!: () => void;
+      const hold = new Promise<void>((resolve) => (start = resolve));
+      // More than the kernel buffers for a connection (4 MiB of send buffer at most here).
+      const slow = smallWindowGet(ctx.url("/"), path, Infinity, hold);
+      try {
+        await eventually(
+          () => state(name),
+          (now) => now.waiting === 1,
+          5_000,
+        );
+        const published = await fetch(ctx.url(`/topics/publish?name=${name}&count=6144&size=1000`));
+        expect(published.status).toBe(200);
+        await published.arrayBuffer();
+        // Everything is published and the reader is still writing: it waits for its client, not for the log.
+        expect(await state(name)).toMatchObject({ readers: 1, waiting: 0 });
+        await fetch(ctx.url(`/topics/end?name=${name}`));
+      } finally {
+        start();
+      }
+      const outcome = await slow;
+      const whole = new Uint8Array(await (await fetch(ctx.url(path))).arrayBuffer()); // the same log, read at once
+      let sum = 0;
+      for (const byte of whole) sum = (sum + byte) % 1000003;
+      expect(whole.byteLength).toBeGreaterThan(6144 * 1000);
+      expect(outcome).toMatchObject({ status: 200, complete: true, error: null, bytes: whole.byteLength, sum });
+    }, 30_000);
+
+    test("a topic's response pipelined behind a streaming one on the same connection arrives whole, after it", async () => {
+      const name = ctx.key();
+      const run = ctx.key();
+      await fetch(ctx.url(`/topics/publish?name=${name}&count=300`));
+      await fetch(ctx.url(`/topics/end?name=${name}`));
+      // The second response is made while the first is still streaming (5 words, 40 ms apart).
+      const { responses } = await exchange(
+        ctx.url("/"),
+        [
+          rawRequest(`/topics/run?name=${run}&key=${run}&words=5&ms=40`, { host: "x" }),
+          rawRequest(`/topics/sse?name=${name}`, { host: "x" }),
+        ],
+        { ms: 10_000 },
+      );
+      if (ctx.host.cannot?.pipeline) {
+        expect(responses.length, ctx.host.cannot.pipeline).toBeLessThan(2);
+        return;
+      }
+      expect(responses.map((r) => [r.status, r.complete])).toEqual([
+        [200, true],
+        [200, true],
+      ]);
+      const data = (body: Buffer) => {
+        const events: EventSourceMessage[] = [];
+        createParser({ onEvent: (event) => events.push(event) }).feed(body.toString("utf8"));
+        return events.map((event) => event.data);
+      };
+      expect(data(responses[0]!.body)).toEqual(["word0", "word1", "word2", "word3", "word4"]);
+      expect(data(responses[1]!.body)).toEqual(Array.from({ length: 300 }, (_, i) => String(i)));
+    });
 
     test("readers that leave are forgotten: none left reading or waiting after 50 connect/disconnect cycles", async () => {
       const name = ctx.key();
