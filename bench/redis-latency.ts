@@ -5,8 +5,10 @@
  * SSE readers of the latency topic on each, held by a client process per instance
  * (bench/clients/topic-latency.ts); a publisher in the first instance publishing `rate`
  * stamped events a second for `seconds`. Each client records the delay of every event to
- * every reader. Beside it, interleaved run by run, the same on one instance of the memory
- * store (`sluice-topics`): the latency the machine allows without Redis. Redis's own
+ * every reader. Beside it, interleaved run by run: the Redis store alone, with no HTTP
+ * (bench/store-latency.ts: what Redis and the store add to an event's way), and the same
+ * load on two instances of the memory store (`sluice-topics`, each its own topic and
+ * publisher, both at once): the latency the machine allows without Redis. Redis's own
  * count of the commands it ran (`INFO commandstats` after `CONFIG RESETSTAT`) gives the
  * commands per published event of the 2-instance run.
  */
@@ -15,6 +17,7 @@ import { Readers } from "./fan-out-readers.ts";
 import { REDIS_LABEL, start, stop, version, type Runtime, type Server } from "./processes.ts";
 import type { PacedResult } from "./publisher.ts";
 import { commandStats, redisEnv, redisMissing, withRedis } from "./redis.ts";
+import { storeLatency } from "./store-latency.ts";
 import type { Result, Row } from "./tables.ts";
 
 export interface LatencySettings {
@@ -26,8 +29,20 @@ export interface LatencySettings {
   seconds: number;
 }
 
-/** The columns: the instance published to, the other one (both on Redis), and the memory store's one instance. */
-const LATENCY_COLUMNS = ["Redis: instance published to", "Redis: other instance", "memory store, 1 instance"];
+/**
+ * The columns: the instance published to and the other one (both on Redis); the Redis
+ * store alone, no HTTP (its publishing store and the other); the memory store on two
+ * instances under the same load (the worse of the two).
+ */
+const LATENCY_COLUMNS = [
+  "Redis: instance published to",
+  "Redis: other instance",
+  "Redis store alone, no HTTP: publishing store",
+  "Redis store alone, no HTTP: other store",
+  "memory store, 2 instances (same load, the worse)",
+];
+/** The memory store's column. */
+const MEMORY = 4;
 
 interface Delays {
   p50: number;
@@ -67,15 +82,19 @@ export async function redisLatency(runtime: Runtime, settings: LatencySettings):
     const clients: Held[] = [];
     try {
       const env = redisEnv(redis, "latency:"); // one prefix: both instances serve the same topics
-      for (const [i, variant] of ["sluice-topics-redis", "sluice-topics-redis", "sluice-topics"].entries()) {
+      const variants = ["sluice-topics-redis", "sluice-topics-redis", "sluice-topics", "sluice-topics"];
+      for (const [i, variant] of variants.entries()) {
         const server = await start(runtime, variant, variant === "sluice-topics" ? undefined : env);
         servers.push(server);
-        const held: Held = new Readers(server.url, settings.readers, LATENCY_COLUMNS[i]!, "topic-latency", "/latency/subscribe");
+        const held: Held = new Readers(server.url, settings.readers, `${variant} ${i}`, "topic-latency", "/latency/subscribe");
         clients.push(held);
         await held.ready; // one at a time, like the fan-out clients
       }
-      const [first, other, memory] = clients as [Held, Held, Held];
-      /** One run of `seconds` on the Redis instances, then on the memory store's (the same publisher and readers). */
+      const [first, other, memory1, memory2] = clients as [Held, Held, Held, Held];
+      /**
+       * One run of `seconds` on the Redis instances, then of the Redis store alone, then on
+       * the two memory-store instances, each publishing to its own readers (the same load).
+       */
       const measure = async (seconds: number) => {
         const count = Math.round(settings.rate * seconds);
         // Both instances' readers armed, Redis's counts reset, then the publisher in the first instance.
@@ -84,15 +103,25 @@ export async function redisLatency(runtime: Runtime, settings: LatencySettings):
         const onRedis = await publish(servers[0]!, settings.rate, seconds);
         const [a, b] = await Promise.all([first.reply<Delays>(), other.reply<Delays>()]);
         const calls = await commandStats(redis);
-        await memory.ask({ m: count });
-        const inMemory = await publish(servers[2]!, settings.rate, seconds);
-        return { paced: [onRedis, inMemory], delays: [a, b, await memory.reply<Delays>()], calls };
+        const alone = await storeLatency(redis, settings.rate, seconds, "alone:");
+        await Promise.all([memory1.ask({ m: count }), memory2.ask({ m: count })]);
+        const [inMemory] = await Promise.all([
+          publish(servers[2]!, settings.rate, seconds),
+          publish(servers[3]!, settings.rate, seconds),
+        ]);
+        const [m1, m2] = await Promise.all([memory1.reply<Delays>(), memory2.reply<Delays>()]);
+        const worse = m1.p99 >= m2.p99 ? m1 : m2;
+        return {
+          paced: [onRedis, inMemory],
+          delays: [a, b, { ...alone[0], busy: NaN }, { ...alone[1], busy: NaN }, worse],
+          calls,
+        };
       };
       await measure(WARM_UP_SECONDS);
       for (let run = 0; run < settings.runs; run++) {
         const result = await measure(settings.seconds);
         paced[0]!.push(result.paced[0]!);
-        paced[2]!.push(result.paced[1]!);
+        paced[MEMORY]!.push(result.paced[1]!);
         for (const [i, d] of result.delays.entries()) delays[i]!.push(d);
         commands.push(result.calls);
       }
@@ -105,11 +134,8 @@ export async function redisLatency(runtime: Runtime, settings: LatencySettings):
   const ofDelays = (pick: (d: Delays) => number) => delays.map((column) => median(column.map(pick)));
   const ofPublisher = (pick: (p: PacedResult) => number) =>
     paced.map((column) => (column.length === 0 ? NaN : median(column.map(pick))));
-  const perEvent = (count: (calls: Map<string, number>) => number) => [
-    median(commands.map((calls) => count(calls) / m)),
-    NaN,
-    NaN,
-  ];
+  const perEvent = (count: (calls: Map<string, number>) => number) =>
+    LATENCY_COLUMNS.map((_, i) => (i === 0 ? median(commands.map((calls) => count(calls) / m)) : NaN));
   const total = (calls: Map<string, number>) => [...calls.values()].reduce((a, b) => a + b, 0);
   const names = [...new Set(commands.flatMap((calls) => [...calls.keys()]))].sort();
   const plain = { higherIsBetter: false, plain: true };

@@ -134,6 +134,15 @@ const TARGETS: Target[] = [
     atMostMs: 5,
     what: `Topic on Redis, 2 instances: p99 publish→delivery, ${variant.slice(7)}`,
   })),
+  // The same bound on what the Redis store itself adds (no HTTP, no readers): the rest of
+  // an event's way is its writes to the readers' sockets, bound by the machine.
+  ...["publishing store", "other store"].map((store) => ({
+    runtime: "node",
+    workload: "publish→delivery p99",
+    variant: `Redis store alone, no HTTP: ${store}`,
+    atMostMs: 5,
+    what: `The Redis store alone (no HTTP, no readers): p99 publish→follower, ${store}`,
+  })),
   // "Close to" read as: at most 1.25x an idle stream's (idle / topic reader >= 0.8).
   ...["RSS", "JS heap"].map((memory) => ({
     runtime: "node",

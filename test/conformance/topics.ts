@@ -138,7 +138,7 @@ export function topicSuite(ctx: SuiteContext): void {
       expect(outcome).toMatchObject({ status: 200, complete: true, error: null, bytes: whole.byteLength, sum });
     }, 30_000);
 
-    test("a topic's response pipelined behind a streaming one on the same connection arrives whole, after it", async () => {
+    test("a topic's response pipelined behind a streaming one on the same connection arrives whole, after it, and the connection goes on", async () => {
       const name = ctx.key();
       const run = ctx.key();
       await fetch(ctx.url(`/topics/publish?name=${name}&count=300`));
@@ -149,17 +149,20 @@ export function topicSuite(ctx: SuiteContext): void {
         [
           rawRequest(`/topics/run?name=${run}&key=${run}&words=5&ms=40`, { host: "x" }),
           rawRequest(`/topics/sse?name=${name}`, { host: "x" }),
+          rawRequest(`/topics/state?of=${name}`, { host: "x" }),
         ],
         { ms: 10_000 },
       );
       if (ctx.host.cannot?.pipeline) {
-        expect(responses.length, ctx.host.cannot.pipeline).toBeLessThan(2);
+        expect(responses.length, ctx.host.cannot.pipeline).toBeLessThan(3);
         return;
       }
       expect(responses.map((r) => [r.status, r.complete])).toEqual([
         [200, true],
         [200, true],
+        [200, true],
       ]);
+      expect(JSON.parse(responses[2]!.body.toString())).toHaveProperty("readers"); // answered whole after the topic's response
       const data = (body: Buffer) => {
         const events: EventSourceMessage[] = [];
         createParser({ onEvent: (event) => events.push(event) }).feed(body.toString("utf8"));
