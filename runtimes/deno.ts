@@ -4,7 +4,9 @@
  * Deno 2 still aborts `request.signal` after a *successful* response (the legacy
  * behaviour, denoland/deno#27005, unless run with `--unstable-no-legacy-abort`), which
  * reads as "client gone" to any code that checks it later. The handler here gets its own
- * signal, aborted only when the client leaves before its response is complete.
+ * signal, aborted only when the client leaves before its response is complete. sluice
+ * works in both modes, and reads Deno's own signal only while a handler is computing
+ * (see `answer`), so the legacy mode's deprecation warning does not come from it.
  * @module
  */
 import { controlOf } from "../src/_body.ts";
@@ -84,17 +86,30 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
   return { url: serverUrl(options.hostname, address.hostname, address.port, tls !== undefined), port: address.port, close };
 }
 
-/** Answers one request: the handler sees it with a signal that means "client gone". */
+/**
+ * Answers one request: the handler sees it with a signal that means "client gone".
+ *
+ * Deno 2.8+ warns once per process (in legacy-abort mode, the default) when a handler read
+ * `request.signal` and the response then completed. So a client leaving is watched through
+ * `info.completed` (it rejects when a response was not sent whole), and `request.signal`
+ * is read only while a handler is still computing its response (it waits for I/O): it is
+ * then the only way Deno tells that the client left. Handlers that answer at once, such
+ * as every streaming response, never cause the warning.
+ */
 async function answer(handler: FetchHandler, incoming: Request, info: DenoServeInfo, open: OpenResponses): Promise<Response> {
   const bad = rejectBadRequest(incoming);
   if (bad) return bad;
-  const flight = new InFlight(incoming, open);
+  const flight = new InFlight(incoming, open, copyRequest);
   info.completed.then(
     () => flight.done(),
-    () => flight.done(),
+    () => {
+      flight.clientGone();
+      flight.done();
+    },
   );
-  incoming.signal.addEventListener("abort", () => flight.clientGone(), { once: true });
-  const response = await flight.respond(handler, DENO);
+  const response = await flight.respond(handler, DENO, () =>
+    incoming.signal.addEventListener("abort", () => flight.clientGone(), { once: true }),
+  );
   // A native file or a body from fetch(): Deno sends it without JavaScript, so nothing
   // tells a finished one from one whose client left, and the abort Deno sends after both
   // is not passed on (README, "Deno").
@@ -102,6 +117,19 @@ async function answer(handler: FetchHandler, incoming: Request, info: DenoServeI
   if (native) return flight.sentNatively(native);
   if (response.url !== "" && controlOf(response.body) === undefined) return flight.sentNatively(response);
   return flight.tracked(response);
+}
+
+/**
+ * The handler's copy of `incoming`, with `signal`. Not `new Request(incoming, { signal })`:
+ * that reads `incoming.signal`, which is what makes Deno warn (see {@link answer}).
+ */
+function copyRequest(incoming: Request, signal: AbortSignal): Request {
+  const init: RequestInit & { duplex?: "half" } = { method: incoming.method, headers: incoming.headers, signal };
+  if (incoming.body !== null) {
+    init.body = incoming.body;
+    init.duplex = "half"; // a streamed request body
+  }
+  return new Request(incoming.url, init);
 }
 
 function isAbort(error: unknown): boolean {

@@ -176,31 +176,35 @@ function badHeader(headers: Headers): string | undefined {
 }
 
 /**
- * `response` with `ended(complete)` called once its body has ended: `complete` when it
- * was read to its end, not when it was cancelled or failed (at once, complete, for no
- * body). A body sluice made says so itself; any other is read through a pass-through,
- * one stream hop per chunk: the only way to know. `signal` aborting ends such a body as
- * an error and cancels what it reads from (a runtime that does not cancel a body when
- * its client leaves).
+ * `response` with `ended(complete, cancelled)` called once its body has ended: `complete`
+ * when it was read to its end, not when it was cancelled or failed (at once, complete,
+ * for no body); `cancelled` when its reader (the runtime) cancelled it. A body sluice
+ * made says so itself; any other is read through a pass-through, one stream hop per
+ * chunk: the only way to know. `signal` aborting ends such a body as an error and cancels
+ * what it reads from (a runtime that does not cancel a body when its client leaves).
  */
-export function whenBodyEnds(response: Response, ended: (complete: boolean) => void, signal?: AbortSignal): Response {
+export function whenBodyEnds(
+  response: Response,
+  ended: (complete: boolean, cancelled: boolean) => void,
+  signal?: AbortSignal,
+): Response {
   const body = response.body;
   if (body === null) {
-    ended(true);
+    ended(true, false);
     return response;
   }
   const control = controlOf(body);
   if (control) {
-    control.onEnd(() => ended(control.state === "done"));
+    control.onEnd(() => ended(control.state === "done", false)); // its cancel is told by its own onCancel
     return response;
   }
   const reader = body.getReader();
   let settled = false;
-  const end = (complete: boolean) => {
+  const end = (complete: boolean, cancelled = false) => {
     if (settled) return;
     settled = true;
     signal?.removeEventListener("abort", onAbort);
-    ended(complete);
+    ended(complete, cancelled);
   };
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   const onAbort = () => {
@@ -230,7 +234,7 @@ export function whenBodyEnds(response: Response, ended: (complete: boolean) => v
         } else controller.enqueue(read.value);
       },
       cancel(reason) {
-        end(false);
+        end(false, true);
         return reader.cancel(reason);
       },
     },

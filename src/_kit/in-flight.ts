@@ -8,6 +8,7 @@ import type { OpenResponses } from "./serve.ts";
 import { controlOf } from "../_body.ts";
 import type { BodyControl } from "../_contract.ts";
 import { finishResponse, whenBodyEnds, type RuntimeTraits } from "./exchange.ts";
+import { isThenable } from "../_source.ts";
 
 /**
  * A request in flight. The handler gets a copy of it whose signal aborts
@@ -16,8 +17,18 @@ import { finishResponse, whenBodyEnds, type RuntimeTraits } from "./exchange.ts"
  * its response has ended, it is one of the server's open responses, so `close()` can
  * abort it and wait for it.
  */
+/** Makes the handler's copy of the request, whose signal is `signal`. */
+export type CopyRequest = (incoming: Request, signal: AbortSignal) => Request;
+
+/** The copy `new Request(incoming, { signal })`: reads the incoming request's signal (see the Deno adapter). */
+const copyWithSignal: CopyRequest = (incoming, signal) => new Request(incoming, { signal });
+
+/** Microtask turns a handler may take and still count as answering at once (an `async` handler that awaits nothing slow). */
+const AT_ONCE_TICKS = 4;
+
 export class InFlight {
   readonly #incoming: Request;
+  readonly #copy: CopyRequest;
   readonly #client = new AbortController();
   /** The response was sent whole: an abort the runtime reports after that means nothing. */
   #complete = false;
@@ -27,8 +38,9 @@ export class InFlight {
   #ended: Promise<void> | undefined;
   #resolveEnded: (() => void) | undefined;
 
-  constructor(incoming: Request, open?: OpenResponses) {
+  constructor(incoming: Request, open?: OpenResponses, copy: CopyRequest = copyWithSignal) {
     this.#incoming = incoming;
+    this.#copy = copy;
     this.#release = open?.add((reason) => this.#abort(reason));
   }
 
@@ -36,12 +48,15 @@ export class InFlight {
    * Calls `handler` with the request (its signal ours) and makes what it returned safe to
    * send (`finishResponse`). If it throws, the response is not open (the runtime answers
    * 500). The request is not kept: a long stream holds only what its producer holds.
+   * `waiting` is called if the handler has not answered within a few microtask turns
+   * (it waits for I/O): an adapter that watches for a client leaving only then.
    */
-  async respond(handler: (request: Request) => unknown, traits: RuntimeTraits): Promise<Response> {
-    const request = new Request(this.#incoming, { signal: this.#client.signal });
+  async respond(handler: (request: Request) => unknown, traits: RuntimeTraits, waiting?: () => void): Promise<Response> {
+    const request = this.#copy(this.#incoming, this.#client.signal);
     let value: unknown;
     try {
-      value = await handler(request);
+      const answer = handler(request);
+      value = waiting !== undefined && isThenable(answer) ? await watched(answer, waiting) : await answer;
     } catch (error) {
       this.done();
       throw error;
@@ -69,8 +84,9 @@ export class InFlight {
     this.#body?.onCancel(() => this.clientGone());
     return whenBodyEnds(
       response,
-      (complete) => {
+      (complete, cancelled) => {
         this.#complete = complete;
+        if (cancelled) this.clientGone(); // as for a body sluice made: the runtime cancels it when its client leaves
         this.done();
       },
       this.#client.signal,
@@ -111,4 +127,15 @@ export class InFlight {
     this.#client.abort(reason);
     this.#body?.abort(reason);
   }
+}
+
+/** Settles as `answer` does; calls `waiting` first if `answer` is still pending after {@link AT_ONCE_TICKS} turns. */
+async function watched(answer: PromiseLike<unknown>, waiting: () => void): Promise<unknown> {
+  let settled = false;
+  const settling = Promise.resolve(answer).finally(() => {
+    settled = true;
+  });
+  for (let tick = 0; tick < AT_ONCE_TICKS && !settled; tick++) await undefined;
+  if (!settled) waiting();
+  return settling;
 }

@@ -277,6 +277,30 @@ export function conformance(host: Host): void {
       expect(await (await fetch(url(`/remembered?key=${name}`))).json()).toEqual({ aborted: false });
     });
 
+    test("a server that answered complete responses and clients that left mid-stream writes nothing to stderr (Deno's legacy-abort warning included)", async (context) => {
+      // workerd logs bodies that end as errors; @hono/node-server logs "Error: aborted" for a client that left.
+      const reason = host.cannot?.quiet ?? host.cannot?.server;
+      if (reason !== undefined) {
+        context.skip(reason);
+        return;
+      }
+      const own = await host.start({ quiet: true });
+      try {
+        const at = (path: string) => new URL(path, own.url);
+        for (let i = 0; i < 3; i++) expect(await (await fetch(at(`/remember?key=${key()}`))).text()).toBe("complete\n");
+        for (const path of ["/remember-endless", "/sec/foreign-endless"]) {
+          const client = new AbortController();
+          const reader = (await fetch(at(`${path}?key=${key()}`), { signal: client.signal })).body!.getReader();
+          await reader.read();
+          client.abort();
+        }
+        await sleep(300);
+        expect(own.stderr?.() ?? "").toBe("");
+      } finally {
+        await own.stop();
+      }
+    });
+
     test("request.signal is aborted when the client goes away mid-stream", async () => {
       const name = key();
       const client = new AbortController();
