@@ -89,10 +89,11 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
 /**
  * Answers one request: the handler sees it with a signal that means "client gone".
  *
- * Deno 2.8+ warns once per process (in legacy-abort mode, the default) when a handler read
- * `request.signal` and the response then completed. So a client leaving is watched through
- * `info.completed` (it rejects when a response was not sent whole), and `request.signal`
- * is read only while a handler is still computing its response (it waits for I/O): it is
+ * Deno 2.9 warns once per process (in legacy-abort mode, the default) when a handler read
+ * `request.signal` and the response then completed. So a client leaving a response is seen
+ * when Deno cancels its body (`InFlight.tracked`; `info.completed` resolves for an
+ * abandoned stream too, so it only says the response is over), and `request.signal` is
+ * read only while a handler is still computing its response (it waits for I/O): it is
  * then the only way Deno tells that the client left. Handlers that answer at once, such
  * as every streaming response, never cause the warning.
  */

@@ -14,7 +14,11 @@ import type { Socket } from "node:net";
 import { isShared } from "../../src/_shared.ts";
 import type { NodeResponse } from "./request.ts";
 
-/** The `node:http` response fields this path reads; Node has had them since 0.x, as has every version it supports. */
+/**
+ * The `node:http` response fields this path reads. `_headerSent` and `outputData` are
+ * internal to `OutgoingMessage`; every Node version sluice supports has them (20, 22, 24:
+ * the conformance suite runs on each), and where one is missing the path is not taken.
+ */
 interface Http1Response {
   chunkedEncoding?: boolean;
   /** The head sent: the bytes on the socket are the body's from here on. */

@@ -10,13 +10,6 @@ import type { BodyControl } from "../_contract.ts";
 import { finishResponse, whenBodyEnds, type RuntimeTraits } from "./exchange.ts";
 import { isThenable } from "../_source.ts";
 
-/**
- * A request in flight. The handler gets a copy of it whose signal aborts
- * only when the client leaves before the response is complete (a `StreamAbortError` of
- * type `"disconnect"`, on every runtime) or the server shuts down (`"shutdown"`). Until
- * its response has ended, it is one of the server's open responses, so `close()` can
- * abort it and wait for it.
- */
 /** Makes the handler's copy of the request, whose signal is `signal`. */
 export type CopyRequest = (incoming: Request, signal: AbortSignal) => Request;
 
@@ -26,6 +19,13 @@ const copyWithSignal: CopyRequest = (incoming, signal) => new Request(incoming, 
 /** Microtask turns a handler may take and still count as answering at once (an `async` handler that awaits nothing slow). */
 const AT_ONCE_TICKS = 4;
 
+/**
+ * A request in flight. The handler gets a copy of it whose signal aborts
+ * only when the client leaves before the response is complete (a `StreamAbortError` of
+ * type `"disconnect"`, on every runtime) or the server shuts down (`"shutdown"`). Until
+ * its response has ended, it is one of the server's open responses, so `close()` can
+ * abort it and wait for it.
+ */
 export class InFlight {
   readonly #incoming: Request;
   readonly #copy: CopyRequest;
