@@ -47,7 +47,10 @@ export interface BodyControl {
   readonly writeTimeout: number;
   /** The file range the body streams, if `fileResponse` made it. */
   readonly file: FileRange | undefined;
-  /** Sends `chunk` on the first pull, before the source is asked (Bun holds headers until the first byte). */
+  /**
+   * Sends `chunk` on the first pull if the source has nothing ready by then (Bun holds
+   * headers until the first byte); a source with bytes ready sends those first instead.
+   */
   prime(chunk: Uint8Array): void;
   /** Calls `listener` once when the body ends in any way (at once if it has). */
   onEnd(listener: () => void): void;

@@ -6,7 +6,7 @@
  */
 import type { BodyConfig, BodyControl, FileRange, Settings } from "./_contract.ts";
 import { DirectReader, type Sink } from "./_direct.ts";
-import type { Joined } from "./_join.ts";
+import { READY_TICKS, type Joined } from "./_join.ts";
 import { SourceReading } from "./_reading.ts";
 import { timeoutReason, writeTimeoutReason } from "./_reasons.ts";
 import { unref } from "./_timers.ts";
@@ -34,8 +34,10 @@ export class BodyEngine<T> extends SourceReading<T> implements UnderlyingDefault
   readonly file: FileRange | undefined;
   readonly #settings: Settings;
   #sink!: Sink;
-  /** What the next pull sends before asking the source: a primed chunk, or the rest of a large one. */
+  /** What the next pull sends before asking the source: the rest of a large chunk. */
   #ahead: Uint8Array | undefined;
+  /** Sent by the first pull if the source has nothing ready then (see {@link BodyEngine.prime}). */
+  #prime: Uint8Array | undefined;
   /** `#ahead` is the producer's memory (see {@link BodyEngine.#deliver}). */
   #aheadLent = false;
   /** Lent chunks go to the stream as copies, unless its consumer is known to copy them itself. */
@@ -128,6 +130,7 @@ export class BodyEngine<T> extends SourceReading<T> implements UnderlyingDefault
 
   /** The way of every source that is not a ready cursor: each item awaited. */
   async #pullAsync(): Promise<void> {
+    if (this.#prime !== undefined && (await this.#sentPrime())) return;
     let chunk = this.#ahead;
     let lent = this.#aheadLent;
     this.#ahead = undefined;
@@ -142,6 +145,35 @@ export class BodyEngine<T> extends SourceReading<T> implements UnderlyingDefault
       lent = this.lent;
     }
     this.#sent(chunk, lent);
+  }
+
+  /**
+   * The first pull of a primed body: sends the primed chunk if the source has nothing
+   * ready, now or within a few microtask turns (an async generator that yields at once
+   * takes two); true if it did. A source with bytes ready sends them first instead: on
+   * Bun, a tiny first chunk followed by large ones (a topic's history) left about 20 KiB
+   * per connection in its buffers for good.
+   */
+  async #sentPrime(): Promise<boolean> {
+    const prime = this.#prime!;
+    this.#prime = undefined;
+    let ready: boolean;
+    try {
+      const cursor = this.open();
+      if (cursor.ready !== undefined) ready = cursor.ready();
+      else {
+        const step = (this.pending ??= advance(cursor));
+        for (let tick = 0; tick < READY_TICKS && !step.settled; tick++) await undefined;
+        ready = step.settled;
+      }
+    } catch (error) {
+      this.#fail(error);
+      return true;
+    }
+    if (this.ended) return true;
+    if (ready) return false;
+    this.#sent(prime, false);
+    return true;
   }
 
   /** Delivers `chunk` (if any), then closes the body if the source is done, else starts the write timeout. */
@@ -198,7 +230,7 @@ export class BodyEngine<T> extends SourceReading<T> implements UnderlyingDefault
   }
 
   prime(chunk: Uint8Array): void {
-    if (this.cursor === undefined && !this.ended) this.#ahead = chunk;
+    if (this.cursor === undefined && !this.ended) this.#prime = chunk;
   }
 
   onCancel(listener: () => void): void {

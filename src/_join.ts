@@ -14,7 +14,7 @@ const BATCH_ITEMS = 4096;
  * generator that yields without awaiting settles in 2, one that awaits a settled promise
  * in 3; anything waiting for I/O or a timer takes a macrotask and is sent without it.
  */
-const READY_TICKS = 4;
+export const READY_TICKS = 4;
 
 /** What one pull joined, and what it leaves for the next. */
 export interface Joined<T> {

@@ -70,7 +70,9 @@ export class TopicReader<T> implements Waiter {
     const log = this.#log;
     if (this.#done || log.failure) return true;
     if (!log.loaded) return false;
-    if (this.#seq < 0 || this.#gap !== undefined) return true;
+    this.#place();
+    if (this.#seq < 0) return false; // its last id is still to come (another process gave it out)
+    if (this.#gap !== undefined) return true;
     return this.#seq < log.next || log.terminal !== undefined;
   }
 

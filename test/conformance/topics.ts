@@ -132,10 +132,14 @@ export function topicSuite(ctx: SuiteContext): void {
       }
       const outcome = await slow;
       const whole = new Uint8Array(await (await fetch(ctx.url(path))).arrayBuffer()); // the same log, read at once
-      let sum = 0;
-      for (const byte of whole) sum = (sum + byte) % 1000003;
       expect(whole.byteLength).toBeGreaterThan(6144 * 1000);
-      expect(outcome).toMatchObject({ status: 200, complete: true, error: null, bytes: whole.byteLength, sum });
+      // Joining an empty topic, the slow reader may have been sent an opening comment first
+      // (Bun sends headers only with a first byte); the history read at once has none.
+      const opening = outcome.bytes === whole.byteLength + 3 ? ":\n\n" : "";
+      let sum = 0;
+      for (const byte of new TextEncoder().encode(opening)) sum += byte;
+      for (const byte of whole) sum = (sum + byte) % 1000003;
+      expect(outcome).toMatchObject({ status: 200, complete: true, error: null, bytes: whole.byteLength + opening.length, sum });
     }, 30_000);
 
     test("a topic's response pipelined behind a streaming one on the same connection arrives whole, after it, and the connection goes on", async () => {

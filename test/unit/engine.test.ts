@@ -6,8 +6,8 @@
  */
 import { describe, expect, test } from "vitest";
 import { controlOf } from "../../src/_body.ts";
-import { StreamAbortError, toStream } from "../../src/index.ts";
-import { decoder, readAll, sleep, tracked, untilAborted, within } from "./helpers.ts";
+import { StreamAbortError, topics, toStream } from "../../src/index.ts";
+import { decoder, readAll, sleep, textChunks, tracked, untilAborted, within } from "./helpers.ts";
 
 /** A source that counts what closes it. */
 function counting() {
@@ -183,5 +183,65 @@ describe("StreamAbortError", () => {
     expect(new StreamAbortError("timeout", "x").name).toBe("TimeoutError");
     expect(new StreamAbortError("write-timeout", "x").name).toBe("TimeoutError");
     expect(new StreamAbortError("shutdown", "x").name).toBe("ShutdownError");
+  });
+});
+
+describe("prime(): bytes for the first pull when the source has nothing ready (Bun sends headers with the first byte)", () => {
+  const PRIME = ":\n\n";
+  const primed = <T>(stream: ReadableStream<T>) => {
+    controlOf(stream)!.prime(new TextEncoder().encode(PRIME));
+    return stream;
+  };
+
+  test("a source with items ready at once sends them first, and the primed bytes never", async () => {
+    const chunks = await textChunks(primed(toStream(["a", "b"])));
+    expect(chunks.join("")).toBe("ab");
+    expect(chunks[0]).not.toBe(PRIME);
+  });
+
+  test("an async generator that yields without waiting counts as ready: its items come first", async () => {
+    const chunks = await textChunks(
+      primed(
+        toStream(
+          (async function* () {
+            yield "a";
+            yield "b";
+          })(),
+        ),
+      ),
+    );
+    expect(chunks.join("")).toBe("ab");
+  });
+
+  test("a source that waits (a timer) gets the primed bytes sent at once, then its items", async () => {
+    const stream = primed(
+      toStream(
+        (async function* () {
+          await sleep(50);
+          yield "a";
+        })(),
+      ),
+    );
+    const reader = stream.getReader();
+    const first = await within(reader.read(), 30, "the primed chunk");
+    expect(decoder.decode(first.value)).toBe(PRIME);
+    expect(decoder.decode((await reader.read()).value)).toBe("a");
+  });
+
+  test("a topic with history sends the history first; an empty one sends the primed bytes at once", async () => {
+    const hub = topics();
+    const topic = hub.topic("primed");
+    await topic.publish("kept");
+    const withHistory = (
+      await primed((await topic.sseResponse(new Request("http://x/"))).body!)
+        .getReader()
+        .read()
+    ).value;
+    expect(decoder.decode(withHistory)).toContain("data: kept");
+    const empty = hub.topic("empty");
+    const reader = primed((await empty.sseResponse(new Request("http://x/"))).body!).getReader();
+    expect(decoder.decode((await within(reader.read(), 30, "the primed chunk")).value)).toBe(PRIME);
+    await reader.cancel();
+    await hub.close();
   });
 });
