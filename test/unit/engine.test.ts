@@ -188,7 +188,7 @@ describe("StreamAbortError", () => {
 
 describe("prime(): bytes for the first pull when the source has nothing ready (Bun sends headers with the first byte)", () => {
   const PRIME = ":\n\n";
-  const primed = <T>(stream: ReadableStream<T>) => {
+  const primed = (stream: ReadableStream<Uint8Array>) => {
     controlOf(stream)!.prime(new TextEncoder().encode(PRIME));
     return stream;
   };
