@@ -2,9 +2,9 @@
  * A slow reader whose socket buffers are small, as on a real network path: a TCP client
  * with a 4 KiB receive buffer (SO_RCVBUF) and Ethernet's segment size (TCP_MAXSEG 1460,
  * so the server's send buffer autotunes as it would off loopback, to about 200 KiB instead
- * of 3 MiB), reading at a steady rate, over TLS for an https URL. Node's `net` can set neither option, so the client
- * is a few lines of Python (python3 is on every machine this project runs on; .ci/run
- * checks).
+ * of 3 MiB), reading at a steady rate, over TLS for an https URL. Node's `net` can set
+ * neither option, so the client is a few lines of Python (python3 is on every machine
+ * this project runs on; .ci/run checks).
  */
 import { spawn } from "node:child_process";
 
