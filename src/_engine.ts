@@ -162,7 +162,8 @@ export class BodyEngine<T> extends SourceReading<T> implements UnderlyingDefault
       const cursor = this.open();
       if (cursor.ready !== undefined) ready = cursor.ready();
       else {
-        const step = (this.pending ??= advance(cursor));
+        this.pending ??= advance(cursor);
+        const step = this.pending;
         for (let tick = 0; tick < READY_TICKS && !step.settled; tick++) await undefined;
         ready = step.settled;
       }
