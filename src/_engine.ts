@@ -6,7 +6,7 @@
  */
 import type { BodyConfig, BodyControl, FileRange, Settings } from "./_contract.ts";
 import { DirectReader, type Sink } from "./_direct.ts";
-import { READY_TICKS, type Joined } from "./_join.ts";
+import type { Joined } from "./_join.ts";
 import { SourceReading } from "./_reading.ts";
 import { timeoutReason, writeTimeoutReason } from "./_reasons.ts";
 import { unref } from "./_timers.ts";
@@ -148,33 +148,23 @@ export class BodyEngine<T> extends SourceReading<T> implements UnderlyingDefault
   }
 
   /**
-   * The first pull of a primed body: sends the primed chunk if the source has nothing
-   * ready, now or within a few microtask turns (an async generator that yields at once
-   * takes two); true if it did. A source with bytes ready sends them first instead: on
-   * Bun, a tiny first chunk followed by large ones (a topic's history) left about 20 KiB
-   * per connection in its buffers for good.
+   * The first pull of a primed body: sends the primed chunk unless the source has bytes
+   * ready ({@link SourceReading.readyAtFirst}); true if it did. On Bun, a tiny first chunk
+   * followed by large ones (a topic's history) left about 20 KiB per connection for good.
    */
   async #sentPrime(): Promise<boolean> {
     const prime = this.#prime!;
     this.#prime = undefined;
     let ready: boolean;
     try {
-      const cursor = this.open();
-      if (cursor.ready !== undefined) ready = cursor.ready();
-      else {
-        this.pending ??= advance(cursor);
-        const step = this.pending;
-        for (let tick = 0; tick < READY_TICKS && !step.settled; tick++) await undefined;
-        ready = step.settled;
-      }
+      ready = await this.readyAtFirst();
     } catch (error) {
       this.#fail(error);
       return true;
     }
     if (this.ended) return true;
-    if (ready) return false;
-    this.#sent(prime, false);
-    return true;
+    if (!ready) this.#sent(prime, false);
+    return !ready;
   }
 
   /** Delivers `chunk` (if any), then closes the body if the source is done, else starts the write timeout. */

@@ -8,7 +8,7 @@
 import type { BodyConfig } from "./_contract.ts";
 import { encodeText } from "./_encode.ts";
 import { IdleWait } from "./_idle.ts";
-import { joinReady, type Joined } from "./_join.ts";
+import { joinReady, READY_TICKS, type Joined } from "./_join.ts";
 import { isThenable, type Cursor, type PreparedSource } from "./_source.ts";
 import { advance, type Step } from "./_step.ts";
 import { Deadline } from "./_timers.ts";
@@ -102,6 +102,20 @@ export abstract class SourceReading<T> {
       const chunk = this.took(joined);
       if (chunk !== undefined || this.sourceDone) return chunk;
     }
+  }
+
+  /**
+   * Whether the source has an item ready at the first pull: a cursor that can tell says
+   * so; another's first `next()` is given a few microtask turns (an async generator that
+   * yields at once takes two), and is kept for the pull that follows.
+   */
+  protected async readyAtFirst(): Promise<boolean> {
+    const cursor = this.open();
+    if (cursor.ready !== undefined) return cursor.ready();
+    this.pending ??= advance(cursor);
+    const step = this.pending;
+    for (let tick = 0; tick < READY_TICKS && !step.settled; tick++) await undefined;
+    return step.settled;
   }
 
   /** A keep-alive: bytes of its own, as a consumer may keep or transfer them. */
