@@ -15,13 +15,18 @@ export interface TopicRead {
 /**
  * Reads the SSE response at `url`, resuming after `lastId`; stops after `budget` events,
  * dropping the connection. `cutIsEnd`: a connection the server cuts (a restart) ends the
- * read like a clean end, instead of failing it.
+ * read like a clean end, instead of failing it. `onEvent` is told of each event as it
+ * arrives.
  */
 export async function readTopic(
   url: URL,
   lastId: string | undefined,
   budget = Infinity,
-  { cutIsEnd = false, ...init }: RequestInit & { cutIsEnd?: boolean } = {},
+  {
+    cutIsEnd = false,
+    onEvent,
+    ...init
+  }: RequestInit & { cutIsEnd?: boolean; onEvent?: (event: EventSourceMessage) => void } = {},
 ): Promise<TopicRead> {
   const controller = new AbortController();
   const headers: Record<string, string> = lastId === undefined ? {} : { "last-event-id": lastId };
@@ -32,7 +37,12 @@ export async function readTopic(
     return { status: response.status, seen, ended: true };
   }
   const decoder = new TextDecoder();
-  const parser = createParser({ onEvent: (event) => seen.push(event) });
+  const parser = createParser({
+    onEvent: (event) => {
+      seen.push(event);
+      onEvent?.(event);
+    },
+  });
   const reader = response.body!.getReader();
   for (;;) {
     if (seen.length >= budget) {

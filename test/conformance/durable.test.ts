@@ -204,7 +204,14 @@ describe("TopicObject restarted", () => {
       const before = (await (await fetch(at(`/publish?name=${name}&count=50`))).json()) as { last: string };
       // A reader that left before the restart, and one whose connection the restart cuts.
       const left = await readTopic(at(`/sse?name=${name}&keepAlive=200`), undefined, 20);
-      const cut = readTopic(at(`/sse?name=${name}&keepAlive=200`), undefined, Infinity, { cutIsEnd: true });
+      // Restarted once it reads: a restart while its response head is still on the way fails its fetch instead.
+      let reading!: () => void;
+      const receiving = new Promise<void>((resolve) => (reading = resolve));
+      const cut = readTopic(at(`/sse?name=${name}&keepAlive=200`), undefined, Infinity, {
+        cutIsEnd: true,
+        onEvent: () => reading(),
+      });
+      await receiving;
       await eventually(
         async () => (await (await fetch(at(`/held?name=${name}`))).json()) as { readers: number },
         (held) => held.readers === 1,
