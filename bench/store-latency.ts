@@ -10,6 +10,7 @@
 import type { StoredEntry } from "../src/store.ts";
 import { redisStore } from "../stores/redis.ts";
 import { publishPaced } from "./publisher.ts";
+import { quantile } from "./quantile.ts";
 import type { RedisServer } from "./redis.ts";
 import { now } from "./workloads.ts";
 
@@ -69,8 +70,7 @@ export async function storeLatency(
   }
   const summary = (values: Float64Array): FollowerDelays => {
     const sorted = values.sort();
-    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-    return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1]!, samples: sorted.length };
+    return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: quantile(sorted, 1), samples: sorted.length };
   };
   return [summary(delays[0]!), summary(delays[1]!)];
 }

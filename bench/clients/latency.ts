@@ -9,6 +9,7 @@
  * 100 streams' pieces would add the client's queue to what is measured.
  */
 import { request } from "node:http";
+import { quantile } from "../quantile.ts";
 import { constants, createGunzip } from "node:zlib";
 import { syncWriter } from "../../runtimes/_zlib/compressor.ts";
 import { now } from "../workloads.ts";
@@ -55,5 +56,4 @@ function client(): Promise<void> {
 
 await Promise.all(Array.from({ length: Number(clients) }, client));
 delays.sort((a, b) => a - b);
-const at = (q: number) => delays[Math.min(delays.length - 1, Math.floor(q * delays.length))] ?? NaN;
-console.log(JSON.stringify({ p50: at(0.5), p99: at(0.99), samples: delays.length }));
+console.log(JSON.stringify({ p50: quantile(delays, 0.5), p99: quantile(delays, 0.99), samples: delays.length }));

@@ -12,6 +12,7 @@
  * Leaves when stdin ends.
  */
 import { createInterface } from "node:readline";
+import { quantile } from "../quantile.ts";
 import { busy, HeldReaders } from "./held.ts";
 
 const [url = "", count = "1000", path = "/latency/subscribe"] = process.argv.slice(2);
@@ -39,7 +40,13 @@ for await (const line of createInterface({ input: process.stdin })) {
   const seconds = (performance.now() - start) / 1000;
   const share = busy(cpu, seconds);
   const sorted = delays.subarray(0, samples).sort();
-  const at = (q: number) => sorted[Math.min(samples - 1, Math.floor(q * samples))] ?? NaN;
-  print({ p50: at(0.5), p99: at(0.99), max: sorted[samples - 1] ?? NaN, samples, seconds, busy: share });
+  print({
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
+    max: sorted[samples - 1] ?? NaN,
+    samples,
+    seconds,
+    busy: share,
+  });
 }
 held.close();

@@ -8,6 +8,7 @@ import type { OpenResponses } from "./serve.ts";
 import { controlOf } from "../_body.ts";
 import type { BodyControl } from "../_contract.ts";
 import { finishResponse, whenBodyEnds, type RuntimeTraits } from "./exchange.ts";
+import { READY_TICKS } from "../_join.ts";
 import { isThenable } from "../_source.ts";
 
 /** Makes the handler's copy of the request, whose signal is `signal`. */
@@ -15,9 +16,6 @@ export type CopyRequest = (incoming: Request, signal: AbortSignal) => Request;
 
 /** The copy `new Request(incoming, { signal })`: reads the incoming request's signal (see the Deno adapter). */
 const copyWithSignal: CopyRequest = (incoming, signal) => new Request(incoming, { signal });
-
-/** Microtask turns a handler may take and still count as answering at once (an `async` handler that awaits nothing slow). */
-const AT_ONCE_TICKS = 4;
 
 /**
  * A request in flight. The handler gets a copy of it whose signal aborts
@@ -129,13 +127,16 @@ export class InFlight {
   }
 }
 
-/** Settles as `answer` does; calls `waiting` first if `answer` is still pending after {@link AT_ONCE_TICKS} turns. */
+/**
+ * Settles as `answer` does; calls `waiting` first if `answer` is still pending after
+ * {@link READY_TICKS} microtask turns, the bound of "at once" everywhere in sluice.
+ */
 async function watched(answer: PromiseLike<unknown>, waiting: () => void): Promise<unknown> {
   let settled = false;
   const settling = Promise.resolve(answer).finally(() => {
     settled = true;
   });
-  for (let tick = 0; tick < AT_ONCE_TICKS && !settled; tick++) await undefined;
+  for (let tick = 0; tick < READY_TICKS && !settled; tick++) await undefined;
   if (!settled) waiting();
   return settling;
 }
