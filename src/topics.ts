@@ -273,7 +273,10 @@ class TopicHandle implements Topic {
         return item === undefined ? undefined : encodeText(formatEvent(item));
       };
     }
-    return streamed<Uint8Array>(new CursorSource(reader), topicInit, { encode: asIs, idle, owned: true }, SSE_TYPE);
+    // No joining: the log hands out runs of events already joined, whose bytes every reader at
+    // the same place shares; joining two of them would make each reader a copy of its own.
+    const config = { encode: asIs, idle, owned: true, join: false };
+    return streamed<Uint8Array>(new CursorSource(reader), topicInit, config, SSE_TYPE);
   }
 
   run(producer: Producer<SSEItem>, options?: { timeout?: number }): TopicRun {

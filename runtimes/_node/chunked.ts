@@ -33,6 +33,8 @@ const LF = 10;
 /** The last shared bytes framed, and their frame: every reader woken by one publish asks for the same. */
 let lastShared: Uint8Array | undefined;
 let lastFramed: Uint8Array | undefined;
+/** Shared bytes asked for once and not framed: framed if the next ask is for them too. */
+let askedOnce: Uint8Array | undefined;
 
 /**
  * The socket to write `chunk` to directly, framed as a chunk, or `undefined` to write it
@@ -48,9 +50,20 @@ export function sharedChunkSocket(res: NodeResponse, chunk: Uint8Array): Socket 
   return socket;
 }
 
-/** `chunk` framed as one HTTP/1.1 chunk (RFC 9112 §7.1): its size in hex, CRLF, the bytes, CRLF. */
-export function framed(chunk: Uint8Array): Uint8Array {
-  if (chunk === lastShared) return lastFramed!;
+/**
+ * `chunk` framed as one HTTP/1.1 chunk (RFC 9112 §7.1): its size in hex, CRLF, the bytes,
+ * CRLF; or `undefined` the first time it is asked for, to be written with `res.write()`.
+ * A frame is a copy, worth making for bytes that go to many readers one after another (an
+ * event to every reader it woke), not for a reader replaying history alone: a copy of each
+ * run of it for each reader would cost as much memory as the history, for nothing.
+ */
+export function framed(chunk: Uint8Array): Uint8Array | undefined {
+  if (chunk === lastShared) return lastFramed;
+  if (chunk !== askedOnce) {
+    askedOnce = chunk;
+    return undefined;
+  }
+  askedOnce = undefined;
   const size = chunk.byteLength.toString(16);
   const frame = new Uint8Array(size.length + chunk.byteLength + 4);
   for (let i = 0; i < size.length; i++) frame[i] = size.charCodeAt(i);

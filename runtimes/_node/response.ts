@@ -90,13 +90,14 @@ export async function pump(
         continue;
       }
       const socket = sharedChunkSocket(res, chunk);
-      if (socket !== undefined) {
+      const frame = socket && framed(chunk);
+      if (frame !== undefined) {
         // Bytes every reader of a topic is sent: framed once, one write each (see chunked.ts).
-        if (!socket.write(framed(chunk)) && !left) {
-          socket.once("drain", onDrain);
+        if (!socket!.write(frame) && !left) {
+          socket!.once("drain", onDrain);
           await new Promise<void>((resolve) => (wake = resolve));
           wake = undefined;
-          socket.off("drain", onDrain);
+          socket!.off("drain", onDrain);
         }
         if (left) return;
         continue;

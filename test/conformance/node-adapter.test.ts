@@ -1,6 +1,7 @@
 /**
  * What only the Node adapter does: toNodeHandler on an existing node:http server and on
- * HTTP/2 cleartext (h2c), where connection-specific headers would crash node:http2.
+ * HTTP/2 cleartext (h2c), where connection-specific headers would crash node:http2; and
+ * when it frames a topic's shared bytes itself.
  */
 import { once } from "node:events";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
@@ -9,6 +10,8 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, test } from "vitest";
 import { streamingResponse } from "../../src/index.ts";
 import { toNodeHandler, type FetchHandler } from "../../runtimes/node.ts";
+import { framed } from "../../runtimes/_node/chunked.ts";
+import { share } from "../../src/_shared.ts";
 import { sleep } from "../_support/time.ts";
 
 /** A producer whose `finally` can be awaited. */
@@ -180,5 +183,20 @@ describe("toNodeHandler on an existing node:http server", () => {
     const response = await fetch(base);
     expect(response.status).toBe(500);
     expect(await response.text()).not.toContain("secret");
+  });
+});
+
+describe("shared chunks written straight to the socket", () => {
+  test("a shared chunk is framed when it is asked for twice in a row, and that one frame serves every later ask", () => {
+    const event = share(new TextEncoder().encode("data: x\n\n"));
+    expect(framed(event)).toBeUndefined(); // one reader so far: written with res.write, no copy
+    const frame = framed(event);
+    expect(new TextDecoder().decode(frame)).toBe("9\r\ndata: x\n\n\r\n");
+    expect(framed(event)).toBe(frame);
+  });
+
+  test("runs replayed to one reader at a time are never framed: no copy of a history per reader", () => {
+    const runs = Array.from({ length: 3 }, (_, i) => share(new TextEncoder().encode(`data: ${i}\n\n`)));
+    for (let reader = 0; reader < 3; reader++) for (const run of runs) expect(framed(run)).toBeUndefined();
   });
 });

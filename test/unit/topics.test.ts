@@ -114,6 +114,28 @@ describe("replay, then live, exactly once", () => {
     expect(second.value).toBe(first.value);
   });
 
+  test("readers replaying a long history are handed the same runs of bytes, never a copy of their own", async () => {
+    const topic = hub().topic("history");
+    // 400 events of about 200 bytes: several runs of up to 16 KiB, which a body must not join into copies.
+    for (let i = 0; i < 400; i++) await topic.publish({ data: `${i}:${"x".repeat(190)}` });
+    await topic.end();
+    const chunks = async () => {
+      const all: Uint8Array[] = [];
+      const reader = topic.sseResponse(request()).body!.getReader();
+      for (let read = await reader.read(); !read.done; read = await reader.read()) all.push(read.value);
+      return all;
+    };
+    const [first, second] = [await chunks(), await chunks()];
+    expect(second.length).toBe(first.length);
+    for (const [i, chunk] of first.entries()) {
+      expect(second[i]).toBe(chunk);
+      expect(chunk.byteLength).toBeLessThanOrEqual(16 * 1024);
+    }
+    expect(first.length).toBeGreaterThan(3);
+    const text = first.map((chunk) => decoder.decode(chunk)).join("");
+    expect(text.match(/^data: /gm)).toHaveLength(400);
+  });
+
   test("events carry what a client dispatches: the event type, data lines joined by LF, JSON for objects", async () => {
     const topic = hub().topic("shapes");
     await topic.publish("a\r\nb\rc");
