@@ -7,7 +7,7 @@ import type { FetchHandler, OpenResponses } from "../../src/_kit/serve.ts";
 import { disconnectReason } from "../../src/_reasons.ts";
 import { finishResponse, internalError, type RuntimeTraits } from "../../src/_kit/exchange.ts";
 import { hostOf, sentWhole, toWebRequest, whenClosed, type NodeRequest, type NodeResponse } from "./request.ts";
-import { cutOff, pump, writeHead } from "./response.ts";
+import { cutOff, outgoing, pump, writeHead, type Outgoing } from "./response.ts";
 
 /** Node's fetch (undici) decodes these codings and keeps the header (see finishResponse). */
 const NODE: RuntimeTraits = { decodes: new Set(["gzip", "x-gzip", "deflate", "br"]) };
@@ -32,12 +32,13 @@ async function answer(handler: FetchHandler, req: NodeRequest, res: NodeResponse
     ended?.();
     if (!sentWhole(req, res)) client.abort(disconnectReason()); // the client went away first
   });
-  // Only the body outlives the head: the Request and Response objects can be collected
-  // while a long stream is open (it matters with thousands of them).
+  // Only the body's reader outlives the head: the Request, the Response and, for a sluice
+  // body, its ReadableStream can be collected while a long stream is open (2.5 KiB of heap
+  // per open topic reader, measured with 2,000 of them; it matters with thousands).
   const sending = await head(handler, req, res, client);
   if (sending === null) return;
   try {
-    await pump(sending.body, res, client.signal, sending.length);
+    await pump(sending, res, client.signal);
   } catch (error) {
     if (!client.signal.aborted && !(error instanceof StreamAbortError)) {
       console.error("sluice: the response body failed, so the response was cut off:", error);
@@ -53,7 +54,7 @@ async function head(
   req: NodeRequest,
   res: NodeResponse,
   client: AbortController,
-): Promise<{ body: ReadableStream<Uint8Array>; length: number | undefined } | null> {
+): Promise<Outgoing | null> {
   let request: Request;
   try {
     request = toWebRequest(req, hostOf(req), client.signal);
@@ -82,7 +83,7 @@ async function head(
     return null;
   }
   (res as { flushHeaders?: () => void }).flushHeaders?.(); // SSE clients see the headers at once
-  return { body: response.body, length };
+  return outgoing(response.body, length);
 }
 
 /** Calls the handler; a throw becomes a 500 whose body says nothing more. */

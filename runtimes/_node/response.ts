@@ -5,8 +5,8 @@
 import type { ServerResponse } from "node:http";
 import { constants, type Http2ServerResponse } from "node:http2";
 import { Socket } from "node:net";
-import { controlOf } from "../../src/_body.ts";
-import { readerOf } from "../../src/_kit/chunks.ts";
+import { controlOf, type BodyControl } from "../../src/_body.ts";
+import { readerOf, type Chunks } from "../../src/_kit/chunks.ts";
 import { framed, sharedChunkSocket } from "./chunked.ts";
 import type { NodeResponse } from "./request.ts";
 
@@ -41,6 +41,24 @@ export function writeHead(res: NodeResponse, response: Response): number | undef
 }
 
 /**
+ * A body to send, read through {@link readerOf}, and what `pump` needs of it: not the
+ * stream itself, which, once taken over, is garbage while the body streams on (a stream,
+ * its reader and their promises are about 1 KiB, kept for every open response otherwise).
+ */
+export interface Outgoing {
+  chunks: Chunks;
+  /** The `Content-Length` the body must match, if it declared one. */
+  length: number | undefined;
+  /** Calls `listener` when the body ends, for a sluice body. */
+  control: BodyControl | undefined;
+}
+
+/** `body`, to be sent by {@link pump}. */
+export function outgoing(body: ReadableStream<Uint8Array>, length: number | undefined): Outgoing {
+  return { chunks: readerOf(body), length, control: controlOf(body) };
+}
+
+/**
  * Pumps `body` into `res`, waiting for `drain` whenever a write is refused, so a slow
  * client slows the producer, or for the body to end (a stalled client's writeTimeout).
  * Returns when the body is written and `res` ended, or at once when `gone` aborts (the
@@ -51,13 +69,8 @@ export function writeHead(res: NodeResponse, response: Response): number | undef
  * shorter is cut off (the client sees a truncated response) instead of its surplus
  * reading as the next response on a kept-alive connection.
  */
-export async function pump(
-  body: ReadableStream<Uint8Array>,
-  res: NodeResponse,
-  gone: AbortSignal,
-  length?: number,
-): Promise<void> {
-  const reader = readerOf(body);
+export async function pump(body: Outgoing, res: NodeResponse, gone: AbortSignal): Promise<void> {
+  const { chunks: reader, length } = body;
   let wake: (() => void) | undefined;
   // `gone.aborted` read per chunk costs a brand check each time: the flag is the same, set once.
   let left = gone.aborted;
@@ -71,7 +84,7 @@ export async function pump(
   res.on("drain", onDrain);
   // A body that ends while we wait for `drain` (its writeTimeout: a stalled client) must
   // not leave us waiting: the next read reports why, and the connection is dropped.
-  controlOf(body)?.onEnd(onDrain);
+  body.control?.onEnd(onDrain);
   let sent = 0;
   let last: Uint8Array | undefined;
   try {

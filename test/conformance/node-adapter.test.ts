@@ -4,6 +4,8 @@
  * when it frames a topic's shared bytes itself.
  */
 import { once } from "node:events";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { connect, constants, createServer as createH2Server, type ClientHttp2Session, type Http2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
@@ -183,6 +185,45 @@ describe("toNodeHandler on an existing node:http server", () => {
     const response = await fetch(base);
     expect(response.status).toBe(500);
     expect(await response.text()).not.toContain("secret");
+  });
+});
+
+describe("memory of an open stream", () => {
+  test("a sluice body's ReadableStream is let go once the adapter reads the body itself, while the body streams on", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    let stream: WeakRef<ReadableStream<Uint8Array>> | undefined;
+    const server = createHttpServer(
+      toNodeHandler(() => {
+        const response = streamingResponse(async function* (signal: AbortSignal) {
+          for (let i = 0; !signal.aborted; i++) {
+            yield `tick ${i}\n`;
+            await sleep(5);
+          }
+        });
+        stream = new WeakRef(response.body!);
+        return response;
+      }),
+    );
+    servers.push(server);
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const client = new AbortController();
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { signal: client.signal });
+    const reader = response.body!.getReader();
+    await reader.read();
+    // deref() keeps its target alive to the end of the job it ran in: each GC runs in a job of its own.
+    let held = true;
+    for (let i = 0; i < 10 && held; i++) {
+      await sleep(10);
+      gc();
+      await sleep(10);
+      held = stream!.deref() !== undefined;
+    }
+    expect(held, "the stream is still held while its body streams").toBe(false);
+    let text = "";
+    while (!/tick \d+\n.*tick/s.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    client.abort();
   });
 });
 
