@@ -42,14 +42,15 @@ export function writeHead(res: NodeResponse, response: Response): number | undef
 
 /**
  * A body to send, read through {@link readerOf}, and what `pump` needs of it: not the
- * stream itself, which, once taken over, is garbage while the body streams on (a stream,
- * its reader and their promises are about 1 KiB, kept for every open response otherwise).
+ * stream itself, which, once taken over, is garbage while the body streams on. Held, a
+ * sluice stream with its reader, controller and promises kept 2.5 KiB of heap per open
+ * topic reader (2,000 readers, after a full GC).
  */
 export interface Outgoing {
   chunks: Chunks;
   /** The `Content-Length` the body must match, if it declared one. */
   length: number | undefined;
-  /** Calls `listener` when the body ends, for a sluice body. */
+  /** The body's control, for a sluice body: its end wakes a pump waiting for `drain`. */
   control: BodyControl | undefined;
 }
 
@@ -103,14 +104,14 @@ export async function pump(body: Outgoing, res: NodeResponse, gone: AbortSignal)
         continue;
       }
       const socket = sharedChunkSocket(res, chunk);
-      const frame = socket && framed(chunk);
-      if (frame !== undefined) {
+      const frame = socket === undefined ? undefined : framed(chunk);
+      if (socket !== undefined && frame !== undefined) {
         // Bytes every reader of a topic is sent: framed once, one write each (see chunked.ts).
-        if (!socket!.write(frame) && !left) {
-          socket!.once("drain", onDrain);
+        if (!socket.write(frame) && !left) {
+          socket.once("drain", onDrain);
           await new Promise<void>((resolve) => (wake = resolve));
           wake = undefined;
-          socket!.off("drain", onDrain);
+          socket.off("drain", onDrain);
         }
         if (left) return;
         continue;
