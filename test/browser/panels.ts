@@ -76,3 +76,33 @@ export const ANSWER_TIMEOUT = 45_000;
 export function expectedSha(): string {
   return createHash("sha256").update(demoBytes()).digest("hex");
 }
+
+/**
+ * Presses the download panel's Pause as the progress bar reaches `percent`, from inside
+ * the page: a MutationObserver on the bar runs before the reader takes its next chunk, so
+ * the press lands while the download is still running however busy the machine is (a
+ * click sent from the test after seeing the bar could arrive after the last byte).
+ */
+export async function pauseDownloadAt(page: Page, percent: number): Promise<void> {
+  await page.evaluate(
+    (percent) =>
+      new Promise<void>((resolve, reject) => {
+        const bar = document.getElementById("download-progress") as HTMLProgressElement;
+        const pause = document.getElementById("download-pause") as HTMLButtonElement;
+        const gaveUp = setTimeout(() => {
+          observer.disconnect();
+          reject(new Error(`the download bar stayed at ${bar.value} % for 10 s; it was to be paused at ${percent} %`));
+        }, 10_000);
+        const observer = new MutationObserver(() => {
+          if (bar.value < percent) return;
+          observer.disconnect();
+          clearTimeout(gaveUp);
+          if (bar.value >= 100) return reject(new Error(`the download ended before it reached ${percent} %`));
+          pause.click();
+          resolve();
+        });
+        observer.observe(bar, { attributes: true, attributeFilter: ["value"] });
+      }),
+    percent,
+  );
+}
